@@ -1,0 +1,1 @@
+"""The voice bot: server, channels, call sessions, configuration, CLI and metrics."""

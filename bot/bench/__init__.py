@@ -1,0 +1,1 @@
+"""Benchmarks: one module each, all reporting through `bot.bench.report`."""

@@ -1,0 +1,11 @@
+"""`voicebot say`: synthesize speech to a WAV file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cli.placeholder import register_placeholder
+
+
+def register(sub: Any) -> None:
+    register_placeholder(sub, "say", "synthesize speech to a WAV file", "coming with the Speaking issue")

@@ -1,0 +1,193 @@
+"""Typed, validated settings: `voicebot.yml` defaults, a user file, then VOICEBOT_* variables.
+
+Precedence (last wins): the defaults file shipped beside this module, the file given with
+`--config` (or `VOICEBOT_CONFIG`), then environment variables such as
+`VOICEBOT_SERVER__PORT=9000` (section and key separated by a double underscore).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Extra, Field, ValidationError, validator
+
+DEFAULTS_FILE = Path(__file__).with_name("voicebot.yml")
+ENV_PREFIX = "VOICEBOT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line for the operator."""
+
+
+class Section(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        validate_assignment = True
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    shutdown_timeout_s: float = Field(10.0, ge=0, le=3600)
+    public_url: str = ""  # how telephony providers reach us, e.g. https://bot.example.com
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_lines: bool = False
+
+
+class PathsSettings(Section):
+    models_dir: Path = Path("models")
+    data_dir: Path = Path("var")
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+class SttSettings(Section):
+    backend: Literal["auto", "vosk", "pocketsphinx"] = "auto"
+    vosk_model_path: Path = Path("models/vosk-model-small-en-us-0.15")
+    vad_aggressiveness: int = Field(2, ge=0, le=3)
+    speech_start_ms: int = Field(120, ge=10, le=2000)
+    end_silence_ms: int = Field(500, ge=100, le=5000)
+    max_utterance_s: float = Field(20.0, ge=1, le=120)
+    no_input_timeout_s: float = Field(8.0, ge=1, le=120)
+    domain_language_model: bool = True
+
+
+class TtsSettings(Section):
+    voice: str = "en-us"
+    rate_wpm: int = Field(175, ge=80, le=400)
+    pitch: int = Field(50, ge=0, le=99)
+    volume: float = Field(1.0, ge=0.0, le=1.0)
+    workers: int = Field(2, ge=1, le=16)
+    cache_dir: Path = Path("var/tts-cache")
+    memory_cache_items: int = Field(512, ge=0, le=100_000)
+
+
+class NluSettings(Section):
+    project_dir: Path = Path("nlu")
+    model_dir: Path = Path("models/rasa")
+    turn_timeout_s: float = Field(5.0, gt=0, le=60)
+
+
+class CallSettings(Section):
+    max_call_s: float = Field(1800.0, ge=10, le=86400)
+    barge_in_min_speech_ms: int = Field(400, ge=0, le=5000)
+    barge_in_min_words: int = Field(2, ge=1, le=10)
+    no_input_reprompts: int = Field(1, ge=0, le=5)
+    twilio_auth_token: str = ""  # validates X-Twilio-Signature when set
+    stream_secret: str = "change-me"  # shared token a media stream must present
+    audiosocket_port: int = Field(9092, ge=0, le=65535)  # 0 disables the AudioSocket listener
+
+
+class EscalationSettings(Section):
+    store: Literal["sqlite", "redis"] = "sqlite"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    business_hours: str = "Mon-Fri 08:00-20:00"
+    timezone: str = "UTC"
+    transfer_target: str = ""  # phone number or SIP URI; empty = the agent console
+    hold_announce_interval_s: float = Field(30.0, ge=5, le=600)
+
+
+class Settings(Section):
+    server: ServerSettings = ServerSettings()
+    logging: LoggingSettings = LoggingSettings()
+    paths: PathsSettings = PathsSettings()
+    stt: SttSettings = SttSettings()
+    tts: TtsSettings = TtsSettings()
+    nlu: NluSettings = NluSettings()
+    calls: CallSettings = CallSettings()
+    escalation: EscalationSettings = EscalationSettings()
+
+    @validator("*", pre=True)
+    def _none_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    def path(self, path: Path) -> Path:
+        """An absolute path for a configured (possibly project-relative) path."""
+        return self.paths.resolve(path)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot read it ({exc.strerror})") from exc
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config file {path}{where}: not valid YAML") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: expected a mapping of sections at the top level")
+    return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        parts = name[len(ENV_PREFIX) :].lower().split("__")
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(
+                f"environment variable {name}: expected {ENV_PREFIX}SECTION__KEY, "
+                f"e.g. {ENV_PREFIX}SERVER__PORT"
+            )
+        # YAML parsing gives "true"/"8080" their natural types; pydantic validates them.
+        try:
+            value = yaml.safe_load(raw) if raw != "" else ""
+        except yaml.YAMLError:
+            value = raw
+        overrides.setdefault(parts[0], {})[parts[1]] = value
+    return overrides
+
+
+def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
+    loc = [str(p) for p in error["loc"] if p != "__root__"]
+    key = ".".join(loc)
+    value: Any = data
+    for part in loc:
+        value = value.get(part, "<missing>") if isinstance(value, dict) else "<missing>"
+    kind = error["type"]
+    if kind == "value_error.extra":
+        model: type[BaseModel] = Settings
+        for part in loc[:-1]:
+            model = model.__fields__[part].type_
+        return f"unknown config key '{key}'; allowed keys: {', '.join(sorted(model.__fields__))}"
+    return f"config key '{key}' has bad value {value!r}: {error['msg']}"
+
+
+def load_settings(
+    config_file: Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Load and validate settings, or raise ConfigError with a one-line message."""
+    environ = dict(os.environ) if environ is None else environ
+    data = _read_yaml(DEFAULTS_FILE)
+    user_file = config_file or (
+        Path(environ[ENV_PREFIX + "CONFIG"]) if environ.get(ENV_PREFIX + "CONFIG") else None
+    )
+    if user_file is not None:
+        data = _merge(data, _read_yaml(user_file))
+    data = _merge(data, _env_overrides(environ))
+    try:
+        return Settings.parse_obj(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0], data)) from None

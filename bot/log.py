@@ -1,0 +1,42 @@
+"""Logging set-up: readable lines by default, JSON lines on request, call_id on every line."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sys
+
+from pythonjsonlogger import jsonlogger
+
+call_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("call_id", default="-")
+
+
+class CallIdFilter(logging.Filter):
+    """Stamp every record with the call_id of the task that logged it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "call_id"):
+            record.call_id = call_id_var.get()
+        return True
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [call=%(call_id)s] %(message)s"
+JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(call_id)s %(message)s"
+
+
+def setup_logging(level: str = "INFO", json_lines: bool = False) -> None:
+    """Configure the root logger once for the process."""
+    handler = logging.StreamHandler(sys.stderr)
+    if json_lines:
+        handler.setFormatter(
+            jsonlogger.JsonFormatter(JSON_FORMAT, rename_fields={"asctime": "time", "levelname": "level"})
+        )
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(CallIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Rasa and TensorFlow are chatty at INFO; their warnings still come through.
+    for noisy in ("rasa", "tensorflow", "absl", "aiohttp.access", "matplotlib", "numexpr"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

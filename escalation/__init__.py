@@ -1,0 +1,1 @@
+"""Human escalation: queue, handoff context, agent console and API, tickets, transfers."""

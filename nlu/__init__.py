@@ -1,0 +1,1 @@
+"""The Rasa project (designer-owned YAML), training, evaluation and the engine adapter."""

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Idempotent set-up steps shared by `make run` and `make test`.
+#   setup.sh apt FILE...   install missing Debian packages listed in FILEs
+#   setup.sh venv          create .venv with Python 3.10 and install the project when pyproject changed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+STAMPS=.stamps
+mkdir -p "$STAMPS"
+
+find_python310() {
+    local candidate
+    for candidate in "${PYTHON310:-}" python3.10 "$HOME/.pyenv/versions/"3.10*/bin/python3.10 \
+                     /usr/local/bin/python3.10 /usr/bin/python3.10; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 || [ -x "$candidate" ]; then
+            if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' 2>/dev/null; then
+                command -v "$candidate" 2>/dev/null || echo "$candidate"
+                return 0
+            fi
+        fi
+    done
+    return 1
+}
+
+ensure_apt() {
+    local missing=() pkg file
+    for file in "$@"; do
+        while read -r pkg; do
+            pkg="${pkg%%#*}"; pkg="$(echo "$pkg" | xargs)"
+            [ -n "$pkg" ] || continue
+            if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+                missing+=("$pkg")
+            fi
+        done < "$file"
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo ">> installing Debian packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q >/dev/null
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "error: missing system packages. Run:" >&2
+        echo "  sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+ensure_venv() {
+    local py want have
+    if ! py="$(find_python310)"; then
+        echo "error: Python 3.10 is required (Rasa 3.6 supports Python 3.8-3.10) and none was found." >&2
+        echo "  Install it with 'pyenv install 3.10' or 'apt-get install python3.10 python3.10-venv'," >&2
+        echo "  or point PYTHON310=/path/to/python3.10 at one." >&2
+        exit 1
+    fi
+    want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
+    have="$(cat "$STAMPS/venv" 2>/dev/null || true)"
+    if [ -x "$VENV/bin/python" ] && [ "$want" = "$have" ]; then
+        return 0
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo ">> creating $VENV with $py"
+        "$py" -m venv "$VENV"
+        "$VENV/bin/pip" install -q --upgrade pip wheel setuptools
+    fi
+    echo ">> installing the project into $VENV (pyproject.toml changed)"
+    "$VENV/bin/pip" install -q -e ".[dev]"
+    echo "$want" > "$STAMPS/venv"
+}
+
+case "${1:-}" in
+    apt) shift; ensure_apt "$@" ;;
+    venv) ensure_venv ;;
+    python) find_python310 ;;
+    *) echo "usage: setup.sh apt FILE... | venv | python" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1 @@
+"""Audio formats, voice activity detection and endpointing, streaming speech recognition."""

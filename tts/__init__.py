@@ -1,0 +1,1 @@
+"""Speech synthesis: voices, normalisation for the ear, cache, output formats, playback."""
