@@ -21,6 +21,7 @@ setup:
 
 test-setup: setup
 	@scripts/setup.sh apt scripts/apt-test.txt
+	@scripts/setup.sh tools
 
 train: setup
 	@$(BIN)/voicebot train

@@ -2,12 +2,110 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import hmac
+import logging
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
+from bot.call_runner import call_starter
+from bot.call_services import SERVICES, CallServices
+from bot.channels import audiosocket, browser, twilio, twilio_twiml
 from bot.config import Settings
-from bot.server import create_app
+from bot.metrics import CallMetrics
+from bot.server import CALLS, READINESS, SETTINGS, create_app
+from escalation.web import SERVICES_KEY as ESCALATION_KEY
+from escalation.web import setup_escalation
+
+log = logging.getLogger(__name__)
+
+METRICS = web.AppKey("metrics", CallMetrics)
+ASTERISK_TRANSFERS = web.AppKey("asterisk_transfers", dict)
 
 
 def build_application(settings: Settings) -> web.Application:
-    """The full application for `voicebot serve` (components are added as issues land)."""
-    return create_app(settings, components=[])
+    """The full application for `voicebot serve`."""
+    app = create_app(settings, components=[_services_component, _audiosocket_component])
+    app[METRICS] = CallMetrics()
+    app[ASTERISK_TRANSFERS] = {}
+    start_call = call_starter(app)
+    app.router.add_get("/twilio/media", functools.partial(twilio.handle_media_stream, start_call=start_call))
+    twilio_twiml.setup_twiml_routes(app)
+    app.router.add_get("/browser", browser.browser_page)
+    app.router.add_get("/browser/ws", functools.partial(browser.handle_browser_socket, start_call=start_call))
+    app.router.add_get("/metrics", app[METRICS].handle)
+    app.router.add_get("/asterisk/transfer/{uuid}", asterisk_transfer)
+    app.router.add_get("/calls/{call_id}", call_record)
+    setup_escalation(app, None)  # routes now; the services are opened at start-up
+    return app
+
+
+def _bearer_ok(request: web.Request) -> bool:
+    secret = request.app[SETTINGS].calls.stream_secret
+    offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    offered = offered or request.query.get("token", "")
+    return bool(secret) and hmac.compare_digest(offered.encode(), secret.encode())
+
+
+async def asterisk_transfer(request: web.Request) -> web.Response:
+    """The dialplan asks, after AudioSocket() returns, where to Dial (empty: hang up)."""
+    if not _bearer_ok(request):
+        raise web.HTTPUnauthorized(text="token required")
+    return web.Response(text=request.app[ASTERISK_TRANSFERS].pop(request.match_info["uuid"], ""))
+
+
+async def call_record(request: web.Request) -> web.Response:
+    """A call's redacted record (turns, intents, latency, outcome) for the caller tools."""
+    if not _bearer_ok(request):
+        raise web.HTTPUnauthorized(text="token required")
+    records = request.app[SERVICES].records
+    call_id = request.match_info["call_id"]
+    calls = [c for c in await records.recent(10_000) if c["call_id"] == call_id]
+    if not calls:
+        raise web.HTTPNotFound(text=f"no call {call_id}")
+    return web.json_response({"call": calls[0], "turns": await records.transcript(call_id)})
+
+
+async def _services_component(app: web.Application) -> AsyncIterator[None]:
+    from bot.services_factory import open_services
+
+    settings = app[SETTINGS]
+    async with open_services(settings, app[METRICS], app[CALLS]) as services:
+        app[SERVICES] = services
+        app[ESCALATION_KEY] = services.escalation
+        app[READINESS].update(services_readiness(services))
+        yield
+
+
+def services_readiness(services: CallServices) -> dict:
+    async def engine() -> tuple[bool, str]:
+        ready = getattr(services.engine, "ready", True)
+        return bool(ready), getattr(services.engine, "describe", lambda: "loaded")()
+
+    async def recognizer() -> tuple[bool, str]:
+        return True, services.recognizers.backend_name
+
+    return {"dialogue": engine, "recognizer": recognizer}
+
+
+async def _audiosocket_component(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    port = settings.calls.audiosocket_port
+    if not port:
+        yield
+        return
+    start_call = call_starter(app)
+    server = await asyncio.start_server(
+        functools.partial(audiosocket.handle_connection, start_call=start_call,
+                          allow=settings.calls.audiosocket_allow,
+                          transfers=app[ASTERISK_TRANSFERS]),
+        settings.server.host, port,
+    )
+    log.info("audiosocket listening on %s:%d", settings.server.host, port)
+    try:
+        yield
+    finally:
+        server.close()
+        await server.wait_closed()

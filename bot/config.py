@@ -7,6 +7,7 @@ Precedence (last wins): the defaults file shipped beside this module, the file g
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -66,14 +67,20 @@ class TtsSettings(Section):
     pitch: int = Field(50, ge=0, le=99)
     volume: float = Field(1.0, ge=0.0, le=1.0)
     workers: int = Field(2, ge=1, le=16)
-    cache_dir: Path = Path("var/tts-cache")
+    cache_dir: Path = Path("tts-cache")  # under paths.data_dir unless absolute
     memory_cache_items: int = Field(512, ge=0, le=100_000)
+    disk_cache_max_mb: int = Field(256, ge=0, le=1_000_000)  # 0 = unlimited
+    first_chunk_max_words: int = Field(10, ge=0, le=100)  # 0 = never cut the first sentence
+    date_order: Literal["mdy", "dmy"] = "mdy"  # how 03/04/2025 is read
+    request_timeout_s: float = Field(10.0, gt=0, le=120)  # a worker slower than this is replaced
 
 
 class NluSettings(Section):
     project_dir: Path = Path("nlu")
     model_dir: Path = Path("models/rasa")
     turn_timeout_s: float = Field(5.0, gt=0, le=60)
+    datasets_dir: Path = Path("../shared/datasets")  # Banking77 / CLINC150 for training
+    reload_check_s: float = Field(5.0, ge=0, le=3600)  # 0: never look for a newer model
 
 
 class CallSettings(Section):
@@ -84,6 +91,12 @@ class CallSettings(Section):
     twilio_auth_token: str = ""  # validates X-Twilio-Signature when set
     stream_secret: str = "change-me"  # shared token a media stream must present
     audiosocket_port: int = Field(9092, ge=0, le=65535)  # 0 disables the AudioSocket listener
+    audiosocket_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # peers allowed to connect
+
+    @validator("audiosocket_allow", each_item=True)
+    def _network(cls, value: str) -> str:
+        ipaddress.ip_network(value, strict=False)  # raises ValueError with a clear message
+        return value
 
 
 class EscalationSettings(Section):
@@ -93,6 +106,12 @@ class EscalationSettings(Section):
     timezone: str = "UTC"
     transfer_target: str = ""  # phone number or SIP URI; empty = the agent console
     hold_announce_interval_s: float = Field(30.0, ge=5, le=600)
+    sqlite_path: Path = Path("escalation.sqlite3")  # queue, tickets, callbacks, agents (under data_dir)
+    redis_prefix: str = "esc:"  # key prefix (and pub/sub channel prefix) in Redis
+    answer_timeout_s: float = Field(20.0, ge=1, le=600)  # an accepted call unanswered this long goes back
+    default_handle_time_s: float = Field(240.0, ge=10, le=7200)  # wait estimate before any history
+    session_ttl_s: float = Field(28800.0, ge=60, le=7 * 86400)  # console login lifetime
+    cookie_secure: bool = False  # set true behind HTTPS so the session cookie is never sent in clear
 
 
 class Settings(Section):
@@ -112,6 +131,10 @@ class Settings(Section):
     def path(self, path: Path) -> Path:
         """An absolute path for a configured (possibly project-relative) path."""
         return self.paths.resolve(path)
+
+    def data_path(self, path: Path) -> Path:
+        """An absolute path for a file kept under `paths.data_dir` (databases, caches)."""
+        return path if path.is_absolute() else self.path(self.paths.data_dir) / path
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -165,7 +188,12 @@ def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
     key = ".".join(loc)
     value: Any = data
     for part in loc:
-        value = value.get(part, "<missing>") if isinstance(value, dict) else "<missing>"
+        if isinstance(value, dict):
+            value = value.get(part, "<missing>")
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            value = "<missing>"
     kind = error["type"]
     if kind == "value_error.extra":
         model: type[BaseModel] = Settings

@@ -8,15 +8,20 @@ import sys
 
 from pythonjsonlogger import jsonlogger
 
+from escalation.redact import redact
+
 call_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("call_id", default="-")
 
 
 class CallIdFilter(logging.Filter):
-    """Stamp every record with the call_id of the task that logged it."""
+    """Stamp every record with its call_id, and mask card numbers and the like in its text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "call_id"):
             record.call_id = call_id_var.get()
+        if record.args or any(ch.isdigit() for ch in str(record.msg)):
+            record.msg = redact(record.getMessage())
+            record.args = ()
         return True
 
 

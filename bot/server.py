@@ -72,9 +72,10 @@ async def serve(app: web.Application, host: str, port: int,
                 on_ready: Callable[[str], None] | None = None) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
     settings = app[SETTINGS]
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None,
+                           shutdown_timeout=settings.server.shutdown_timeout_s)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, shutdown_timeout=settings.server.shutdown_timeout_s)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     base_url = f"http://{host}:{port}"
     log.info("listening on %s", base_url)

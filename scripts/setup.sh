@@ -71,9 +71,36 @@ ensure_venv() {
     echo "$want" > "$STAMPS/venv"
 }
 
+# Test peers that need a newer Python than Rasa allows (streamdouble needs >= 3.11).
+ensure_tools() {
+    local py want have tools=.venv-tools
+    want="streamdouble==0.3.0"
+    have="$(cat "$STAMPS/tools" 2>/dev/null || true)"
+    if [ -x "$tools/bin/streamdouble" ] && [ "$want" = "$have" ]; then
+        return 0
+    fi
+    py=""
+    for candidate in python3.13 python3.12 python3.11 "$HOME/.pyenv/versions/"3.1[1-9]*/bin/python3; do
+        if command -v "$candidate" >/dev/null 2>&1 || [ -x "$candidate" ]; then
+            if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+                py="$candidate"; break
+            fi
+        fi
+    done
+    if [ -z "$py" ]; then
+        echo "error: the Twilio call simulator (streamdouble) needs Python >= 3.11; none found." >&2
+        exit 1
+    fi
+    echo ">> installing $want into $tools"
+    "$py" -m venv "$tools"
+    "$tools/bin/pip" install -q "$want"
+    echo "$want" > "$STAMPS/tools"
+}
+
 case "${1:-}" in
     apt) shift; ensure_apt "$@" ;;
     venv) ensure_venv ;;
+    tools) ensure_tools ;;
     python) find_python310 ;;
-    *) echo "usage: setup.sh apt FILE... | venv | python" >&2; exit 2 ;;
+    *) echo "usage: setup.sh apt FILE... | venv | tools | python" >&2; exit 2 ;;
 esac

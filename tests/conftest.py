@@ -22,11 +22,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout_s: float = 60.0) -> None:
+def wait_for_http(url: str, timeout_s: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    """Wait until `url` answers 200; give up early if `proc` (the server) has exited."""
     import urllib.request
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise TimeoutError(f"the server exited with status {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
@@ -81,7 +84,7 @@ def start_server(tmp_path: Path) -> Iterator:
         server = ServerProcess(env or {}, tmp_path)
         started.append(server)
         try:
-            wait_for_http(server.base_url + ready_path, timeout_s)
+            wait_for_http(server.base_url + ready_path, timeout_s, server.proc)
         except TimeoutError:
             server.stop()
             raise AssertionError(f"server did not come up:\n{server.log()}") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from pathlib import Path
 
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.log_level:
         settings.logging.level = args.log_level
     setup_logging(settings.logging.level, settings.logging.json_lines)
+    # Rasa, TensorFlow and matplotlib warn about their own dependencies at import time (and
+    # reset the warning filters while doing so); an operator can do nothing about those
+    # lines, so warnings go to the log and show only at DEBUG.
+    logging.captureWarnings(True)
+    if settings.logging.level != "DEBUG":
+        logging.getLogger("py.warnings").setLevel(logging.ERROR)
     try:
         return int(args.func(args, settings) or 0)
     except KeyboardInterrupt:

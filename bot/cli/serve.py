@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
 from bot.config import Settings
@@ -41,8 +42,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.port:
         settings.server.port = args.port
     app = build_application(settings)
-    asyncio.run(
-        serve(app, settings.server.host, settings.server.port,
-              on_ready=lambda url: _print_banner(settings, url))
-    )
+    try:
+        asyncio.run(
+            serve(app, settings.server.host, settings.server.port,
+                  on_ready=lambda url: _print_banner(settings, url))
+        )
+    except OSError as exc:
+        print(f"voicebot serve: cannot start: {exc.strerror or exc} ({_port_hint(exc)})", file=sys.stderr)
+        return 1
     return 0
+
+
+def _port_hint(exc: OSError) -> str:
+    text = str(exc)
+    if "address already in use" in text.lower() or exc.errno == 98:
+        return ("another process holds the port: stop it, or choose another with --port, "
+                "VOICEBOT_SERVER__PORT or VOICEBOT_CALLS__AUDIOSOCKET_PORT")
+    return text

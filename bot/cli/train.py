@@ -1,11 +1,88 @@
-"""`voicebot train`: train the Rasa model when its data or config changed."""
+"""`voicebot train`: train the Rasa model when its data or config changed, then the
+speech recogniser's domain language model from the same examples."""
 
 from __future__ import annotations
 
+import argparse
+import logging
+import sys
+from pathlib import Path
 from typing import Any
 
-from bot.cli.placeholder import register_placeholder
+logger = logging.getLogger(__name__)
 
 
 def register(sub: Any) -> None:
-    register_placeholder(sub, "train", "train the Rasa model when its data or config changed", "coming with the Dialogue issue")
+    parser = sub.add_parser(
+        "train",
+        help="train the Rasa model when its data or config changed",
+        description="Convert the datasets, train the Rasa model (skipped when data, domain, "
+        "config and components are unchanged), then build the recogniser's domain language model.",
+    )
+    parser.add_argument("--force", action="store_true", help="train even when up to date")
+    parser.add_argument("--no-lm", action="store_true", help="skip the speech language model")
+    parser.set_defaults(func=run)
+
+
+def progress(message: str) -> None:
+    print(f"voicebot train: {message}", file=sys.stderr, flush=True)
+
+
+def quiet_rasa() -> None:
+    """Rasa and TensorFlow log a lot at INFO; keep the progress lines readable."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    for name in ("rasa", "tensorflow", "absl", "py.warnings"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    import warnings
+
+    warnings.filterwarnings("ignore")
+
+
+def build_language_model(project_dir: Path, settings: Any) -> None:
+    """The STT domain LM from the training sentences (if the STT side provides it yet)."""
+    from nlu.training import training_sentences
+
+    try:
+        from stt.language_model import build_domain_lm
+    except ImportError as exc:
+        progress(f"speech domain language model not built: stt.language_model unavailable ({exc})")
+        return
+    try:
+        from stt.language_model import DEFAULT_LM_PATH
+    except ImportError:
+        DEFAULT_LM_PATH = Path("models/domain-lm/domain.lm.bin")
+    out_path = settings.path(DEFAULT_LM_PATH)
+    sentences = training_sentences(project_dir)
+    progress(f"building the speech domain language model from {len(sentences)} sentences")
+    path = build_domain_lm(sentences, out_path)
+    progress(f"speech domain language model: {path}")
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    quiet_rasa()
+    from nlu.training import train
+
+    project_dir = settings.path(settings.nlu.project_dir)
+    model_dir = settings.path(settings.nlu.model_dir)
+    try:
+        result = train(
+            project_dir, model_dir, settings.path(settings.nlu.datasets_dir),
+            force=args.force, progress=progress,
+        )
+    except FileNotFoundError as exc:
+        print(f"voicebot train: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # Rasa's own errors name the file; pass them on in one line
+        print(f"voicebot train: training failed: {exc}", file=sys.stderr)
+        return 1
+    if not args.no_lm and settings.stt.domain_language_model:
+        try:
+            build_language_model(project_dir, settings)
+        except Exception as exc:
+            print(f"voicebot train: speech language model failed: {exc}", file=sys.stderr)
+            return 1
+    print(result.model_path)
+    return 0

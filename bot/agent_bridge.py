@@ -1,0 +1,108 @@
+"""The bot's side of an agent taking a call: bridge the caller's audio and the agent's.
+
+The console (escalation/) calls `CallControl`; this finds the call's session in this
+process and connects an `AgentLeg`: caller audio goes to the agent as PCM16 16 kHz, the
+agent's microphone audio goes to the caller in the channel's own format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from escalation.bridge import AGENT_AUDIO_RATE, CallGone
+from stt.audio import FrameBuffer, Resampler, pcm16_to_mulaw
+
+if TYPE_CHECKING:
+    from bot.call import CallSession
+    from bot.call_registry import CallRegistry
+
+log = logging.getLogger(__name__)
+
+CALLER_QUEUE_FRAMES = 250  # 5 s: an agent page that stops reading loses old audio, not memory
+
+
+class SessionAgentLeg:
+    """One agent connected to one caller."""
+
+    sample_rate = AGENT_AUDIO_RATE
+
+    def __init__(self, session: CallSession, agent_id: str) -> None:
+        self.session = session
+        self.agent_id = agent_id
+        self.closed = False
+        self._to_agent: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=CALLER_QUEUE_FRAMES)
+        self._up = Resampler(session.channel.input_rate, AGENT_AUDIO_RATE)
+        out_rate = 16000 if session.channel.output_format == "pcm16k" else 8000
+        self._down = Resampler(AGENT_AUDIO_RATE, out_rate)
+        self._frames = FrameBuffer(out_rate, 20)
+
+    def caller_audio(self, pcm: bytes) -> None:
+        """From the session: a frame of the caller's audio at the channel's input rate."""
+        if self.closed:
+            return
+        if self._to_agent.full():
+            self._to_agent.get_nowait()
+        self._to_agent.put_nowait(self._up.process(pcm))
+
+    async def send(self, pcm: bytes) -> None:
+        """The agent's microphone, PCM16 16 kHz, to the caller."""
+        if self.closed:
+            raise CallGone(self.session.call_id)
+        channel = self.session.channel
+        for frame in self._frames.push(self._down.process(pcm)):
+            data = pcm16_to_mulaw(frame.pcm) if channel.output_format == "mulaw8k" else frame.pcm
+            try:
+                await channel.send_audio(data)
+            except Exception as exc:
+                raise CallGone(self.session.call_id) from exc
+
+    async def receive(self) -> AsyncIterator[bytes]:
+        while True:
+            pcm = await self._to_agent.get()
+            if pcm is None:
+                return
+            yield pcm
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(asyncio.QueueFull):
+                self._to_agent.put_nowait(None)
+
+
+class BotCallControl:
+    """`escalation.bridge.CallControl` over this process's calls."""
+
+    def __init__(self, registry: CallRegistry) -> None:
+        self.registry = registry
+
+    def _session(self, call_id: str) -> CallSession:
+        session = self.registry.get(call_id)
+        if session is None or session.state == "ended":
+            raise CallGone(call_id)
+        return session  # type: ignore[return-value]
+
+    async def accept(self, call_id: str, agent_id: str) -> SessionAgentLeg:
+        session = self._session(call_id)
+        if session.agent_leg is not None and not session.agent_leg.closed:
+            return session.agent_leg
+        leg = SessionAgentLeg(session, agent_id)
+        session.connect_agent(leg)
+        log.info("agent %s took call %s", agent_id, call_id)
+        return leg
+
+    async def release(self, call_id: str) -> None:
+        with contextlib.suppress(CallGone):
+            self._session(call_id).agent_dropped()
+
+    async def hand_back(self, call_id: str) -> None:
+        with contextlib.suppress(CallGone):
+            await self._session(call_id).hand_back()
+
+    async def hang_up(self, call_id: str) -> None:
+        with contextlib.suppress(CallGone):
+            await self._session(call_id).end("agent_hangup")

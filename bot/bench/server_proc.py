@@ -1,0 +1,70 @@
+"""Start a real `voicebot serve` for a benchmark (or use --url), and watch its CPU and memory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class BenchServer:
+    """A server subprocess on free loopback ports, with its own data directory."""
+
+    def __init__(self, env: dict[str, str] | None = None, secret: str = "bench-secret") -> None:
+        self.port = free_port()
+        self.secret = secret
+        self.tmp = tempfile.TemporaryDirectory(prefix="voicebot-bench-")
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/twilio/media"
+        self.log_path = Path(self.tmp.name) / "server.log"
+        full_env = {**os.environ, "VOICEBOT_PATHS__DATA_DIR": str(Path(self.tmp.name) / "var"),
+                    "VOICEBOT_CALLS__STREAM_SECRET": secret,
+                    "VOICEBOT_CALLS__AUDIOSOCKET_PORT": str(free_port()),
+                    "VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00", **(env or {})}
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(self.port)],
+                                     env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.ps = psutil.Process(self.proc.pid)
+
+    def wait_ready(self, timeout_s: float = 240.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/readyz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not become ready")
+
+    def cpu_seconds(self) -> float:
+        times = self.ps.cpu_times()
+        return times.user + times.system
+
+    def rss_mb(self) -> float:
+        return self.ps.memory_info().rss / 1024 / 1024
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log.close()
+        self.tmp.cleanup()

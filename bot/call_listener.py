@@ -1,0 +1,146 @@
+"""The listening half of a call: endpointing, streaming recognition, barge-in, no-input.
+
+VAD runs inline (microseconds a frame); recognition runs off the event loop in the
+recognizer's own executor, fed from a bounded queue so a slow recognizer never stalls
+the inbound audio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from bot.barge_in import BargeInPolicy
+from bot.turn_timing import TurnTiming
+from stt.audio import AudioFrame
+from stt.vad import Endpointer, NoInput, SpeechEnded, SpeechStarted
+
+if TYPE_CHECKING:
+    from bot.call import CallSession
+
+log = logging.getLogger(__name__)
+
+ASR_QUEUE_ITEMS = 1500  # 30 s of 20 ms frames: a recognizer this far behind has failed
+
+
+class CallListener:
+    """Turns the caller's audio into transcripts, interruptions and no-input events."""
+
+    def __init__(self, session: CallSession, barge_in: BargeInPolicy) -> None:
+        self.session = session
+        self.barge_in = barge_in
+        self.barge_in_enabled = True
+        self.no_inputs = 0
+        self.recognizer = None
+        self.endpointer: Endpointer | None = None
+        self._end_silence_ms = session.services.settings.stt.end_silence_ms
+        self._asr: asyncio.Queue[tuple[str, object]] = asyncio.Queue(maxsize=ASR_QUEUE_ITEMS)
+        self._failed = False
+
+    async def open(self, sample_rate: int) -> None:
+        stt = self.session.services.settings.stt
+        self.recognizer = await self.session.services.open_recognizer(sample_rate)
+        self.endpointer = Endpointer(
+            sample_rate=sample_rate, aggressiveness=stt.vad_aggressiveness,
+            speech_start_ms=stt.speech_start_ms, end_silence_ms=self._end_silence_ms,
+            max_utterance_s=stt.max_utterance_s, no_input_timeout_s=stt.no_input_timeout_s,
+        )
+
+    async def close(self) -> None:
+        if self.recognizer is not None:
+            try:
+                await self.recognizer.close()
+            except Exception:
+                log.debug("recognizer close failed", exc_info=True)
+            self.recognizer = None
+
+    def set_end_silence(self, ms: int) -> None:
+        self._end_silence_ms = ms
+        if self.endpointer is not None:
+            self.endpointer.set_end_silence(ms)
+
+    def reset_no_input(self) -> None:
+        if self.endpointer is not None:
+            self.endpointer.reset_no_input()
+
+    async def on_audio(self, frame: AudioFrame) -> None:
+        endpointer = self.endpointer
+        if endpointer is None:
+            return
+        if self.session.agent_leg is not None:
+            self.session.agent_leg.caller_audio(frame.pcm)
+            return
+        for event in endpointer.process(frame):
+            if isinstance(event, SpeechStarted):
+                self.barge_in.reset()
+                self._put("start", event.audio)
+            elif isinstance(event, SpeechEnded):
+                timing = TurnTiming(end_silence_ms=self._end_silence_ms)
+                timing.stamp("speech_end_detected")
+                self._put("end", timing)
+            elif isinstance(event, NoInput) and self.session.state == "listening":
+                self.no_inputs += 1
+                self.session.no_input()
+        if endpointer.in_speech:
+            self._put("audio", frame.pcm)
+            if self._speaking() and self.barge_in.on_speech(frame.duration_ms):
+                await self.interrupt("speech_duration")
+
+    def _speaking(self) -> bool:
+        return self.barge_in_enabled and self.session.player is not None
+
+    def _put(self, kind: str, payload: object) -> None:
+        try:
+            self._asr.put_nowait((kind, payload))
+        except asyncio.QueueFull:
+            self._fail("recognizer fell 30 s behind real time")
+
+    async def interrupt(self, why: str) -> None:
+        """The caller is taking the turn: stop our audio now and tell the far end to drop its buffer."""
+        session = self.session
+        if session.player is None:
+            return
+        session.stop_audio()
+        session.services.metrics.barge_ins.inc()
+        await session.channel.clear()
+        await session.services.records.event(session.call_id, "barge_in", why=why)
+        log.info("caller barged in (%s)", why)
+
+    async def recognizer_loop(self) -> None:
+        try:
+            while True:
+                kind, payload = await self._asr.get()
+                if kind == "end":
+                    await self._final(payload)  # type: ignore[arg-type]
+                    continue
+                # Feed everything already queued in one hop to the executor.
+                pcm = bytearray(payload)  # type: ignore[arg-type]
+                while not self._asr.empty() and self._peek_kind() == "audio":
+                    pcm += self._asr.get_nowait()[1]  # type: ignore[operator]
+                partial = await self.recognizer.accept(bytes(pcm))
+                if partial and self._speaking() and self.barge_in.on_partial(partial):
+                    await self.interrupt("words")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._fail(repr(exc))
+
+    def _peek_kind(self) -> str:
+        return self._asr._queue[0][0]  # type: ignore[attr-defined]  # asyncio.Queue has no peek
+
+    async def _final(self, timing: TurnTiming) -> None:
+        transcript = await self.recognizer.final()
+        timing.stamp("final_transcript")
+        text = transcript.text.strip()
+        if text:
+            self.no_inputs = 0
+            log.info("caller said: %s", text)
+            self.session.user_said(text, timing)
+        else:
+            self.reset_no_input()
+
+    def _fail(self, detail: str) -> None:
+        if not self._failed:
+            self._failed = True
+            self.session.stage_failed("recognizer", detail)

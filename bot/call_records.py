@@ -1,0 +1,122 @@
+"""Call records in SQLite (WAL): redacted transcript, events, intents, turn latency, outcome."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from escalation.redact import redact
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    call_id TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    caller TEXT NOT NULL DEFAULT '',
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    outcome TEXT,
+    end_reason TEXT,
+    turns INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS turns (
+    call_id TEXT NOT NULL REFERENCES calls(call_id),
+    idx INTEGER NOT NULL,
+    at REAL NOT NULL,
+    input_kind TEXT NOT NULL,
+    user_text TEXT NOT NULL,
+    intent TEXT,
+    confidence REAL,
+    bot_text TEXT NOT NULL,
+    handoff TEXT,
+    latency TEXT NOT NULL,
+    PRIMARY KEY (call_id, idx)
+);
+CREATE TABLE IF NOT EXISTS events (
+    call_id TEXT NOT NULL,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at);
+"""
+
+
+class CallRecords:
+    """Append-only call history; every text is redacted before it is written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+
+    async def open(self) -> CallRecords:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.executescript(SCHEMA)
+        await self._db.commit()
+        return self
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("call records are not open")
+        return self._db
+
+    async def call_started(self, call_id: str, channel: str, caller: str) -> None:
+        await self.db.execute(
+            "INSERT OR REPLACE INTO calls (call_id, channel, caller, started_at) VALUES (?,?,?,?)",
+            (call_id, channel, caller, time.time()),
+        )
+        await self.db.commit()
+
+    async def turn(self, call_id: str, idx: int, input_kind: str, user_text: str,
+                   intent: str | None, confidence: float | None, bot_texts: list[str],
+                   handoff: dict[str, str] | None, latency: dict[str, Any]) -> None:
+        await self.db.execute(
+            "INSERT OR REPLACE INTO turns VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (call_id, idx, time.time(), input_kind, redact(user_text), intent, confidence,
+             redact(" ".join(bot_texts)), json.dumps(handoff) if handoff else None,
+             json.dumps(latency)),
+        )
+        await self.db.execute("UPDATE calls SET turns = turns + 1 WHERE call_id = ?", (call_id,))
+        await self.db.commit()
+
+    async def event(self, call_id: str, kind: str, **detail: Any) -> None:
+        text = redact(json.dumps(detail, default=str))
+        await self.db.execute("INSERT INTO events VALUES (?,?,?,?)", (call_id, time.time(), kind, text))
+        await self.db.commit()
+
+    async def call_ended(self, call_id: str, outcome: str, reason: str) -> None:
+        await self.db.execute(
+            "UPDATE calls SET ended_at = ?, outcome = ?, end_reason = ? WHERE call_id = ?",
+            (time.time(), outcome, reason, call_id),
+        )
+        await self.db.commit()
+
+    async def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        self.db.row_factory = aiosqlite.Row
+        async with self.db.execute(
+            "SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,)
+        ) as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
+
+    async def transcript(self, call_id: str) -> list[dict[str, Any]]:
+        self.db.row_factory = aiosqlite.Row
+        async with self.db.execute(
+            "SELECT * FROM turns WHERE call_id = ? ORDER BY idx", (call_id,)
+        ) as cursor:
+            rows = [dict(row) for row in await cursor.fetchall()]
+        for row in rows:
+            row["latency"] = json.loads(row["latency"])
+            row["handoff"] = json.loads(row["handoff"]) if row["handoff"] else None
+        return rows

@@ -1,0 +1,88 @@
+"""What a call session uses, shared by every call in the process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from stt.streaming import StreamingRecognizer
+
+from bot import prompts
+from bot.call_records import CallRecords
+from bot.config import Settings
+from bot.metrics import CallMetrics
+from tts.player import Player
+
+if TYPE_CHECKING:
+    from stt.factory import RecognizerFactory
+
+    from bot.call import CallSession
+    from bot.channels.base import Channel
+    from nlu.engine import DialogueEngine, Handoff
+    from tts.service import SpeechService
+
+log = logging.getLogger(__name__)
+
+LATE_FRAME_MS = 40.0
+
+
+@dataclass
+class CallServices:
+    settings: Settings
+    metrics: CallMetrics
+    records: CallRecords
+    engine: DialogueEngine
+    recognizers: RecognizerFactory
+    speech: SpeechService
+    escalation: Any = None  # escalation.services.EscalationServices, once wired
+    handoffs: Any = None  # bot.handoff.HandoffDesk
+    prompt_audio: dict[tuple[str, str], bytes] = field(default_factory=dict)
+
+    async def open_recognizer(self, sample_rate: int) -> StreamingRecognizer:
+        """A recognizer for one call at the channel's rate (model shared, session per call)."""
+        recognizer = self.recognizers.create(sample_rate)
+        return StreamingRecognizer(recognizer)
+
+    def new_player(self, channel: Channel, on_frame_sent: Callable[[], None]) -> Player:
+        async def send(frame: bytes) -> None:
+            on_frame_sent()
+            await channel.send_audio(frame)
+
+        return Player(send, channel.output_format)
+
+    async def speech_stream(self, text: str, fmt: str) -> AsyncIterator[bytes]:
+        """The speech for `text`; a fixed prompt falls back to its pre-rendered audio."""
+        try:
+            async for chunk in self.speech.stream(text, fmt):
+                yield chunk
+        except Exception:
+            fallback = self.prompt_audio.get((text, fmt))
+            if fallback is None:
+                raise
+            log.error("speech synthesis failed; playing the pre-rendered prompt", exc_info=True)
+            self.metrics.stage_failures.labels("speech").inc()
+            yield fallback
+
+    async def prerender_prompts(self, formats: list[str]) -> None:
+        """Render the session's own lines now, so they play even if synthesis breaks later."""
+        for fmt in formats:
+            for text in prompts.ALL:
+                self.prompt_audio[(text, fmt)] = await self.speech.synthesize(text, fmt)
+
+    async def save_ticket(self, session: CallSession, ticket: dict[str, Any]) -> None:
+        """Persist a complaint ticket the dialogue created (never lost: logged if no store)."""
+        record = {**ticket, "call_id": session.call_id, "caller": session.context.caller}
+        if self.escalation is not None:
+            await self.escalation.create_ticket(record)
+        await self.records.event(session.call_id, "ticket", **record)
+
+    async def hand_off(self, session: CallSession, handoff: Handoff) -> None:
+        if self.handoffs is None:
+            raise RuntimeError("no handoff desk configured")
+        await self.handoffs.hand_off(session, handoff)
+
+
+SERVICES = web.AppKey("services", CallServices)

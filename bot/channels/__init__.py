@@ -1,0 +1,1 @@
+"""Channel adapters: each turns one wire protocol into call events and back."""

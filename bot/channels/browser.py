@@ -1,0 +1,110 @@
+"""Call the bot from a browser: a page at `/browser`, its socket at `/browser/ws`.
+
+Socket protocol: binary frames are PCM16 mono 16 kHz both ways; text frames are JSON
+control messages. Client to server: {"type": "dtmf", "digit": "5"}, {"type": "hangup"}.
+Server to client: {"type": "clear"} (drop queued audio), {"type": "hangup"}.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import uuid
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn
+from bot.server import SETTINGS
+from stt.audio import AudioFrame
+
+log = logging.getLogger(__name__)
+
+PAGE = Path(__file__).with_name("browser.html")
+MAX_FRAME_BYTES = 32000  # one second of 16 kHz PCM16
+
+
+class BrowserCall:
+    """The outbound half of one browser call."""
+
+    name = "browser"
+    output_format = "pcm16k"
+    input_rate = 16000
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+
+    async def send_audio(self, chunk: bytes) -> None:
+        if self.ws.closed:
+            raise ChannelClosed("browser socket closed")
+        await self.ws.send_bytes(chunk)
+
+    async def clear(self) -> None:
+        if not self.ws.closed:
+            await self.ws.send_str(json.dumps({"type": "clear"}))
+
+    async def mark(self, name: str) -> None:
+        return None
+
+    async def transfer(self, target: str) -> bool:
+        return False  # a browser call can only reach an agent through the console
+
+    async def hangup(self) -> None:
+        if not self.ws.closed:
+            await self.ws.send_str(json.dumps({"type": "hangup"}))
+            await self.ws.close()
+
+
+def _is_loopback(request: web.Request) -> bool:
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
+
+
+async def browser_page(request: web.Request) -> web.Response:
+    """The page; from this machine itself, the stream token is filled in."""
+    html = PAGE.read_text(encoding="utf-8")
+    token = request.app[SETTINGS].calls.stream_secret if _is_loopback(request) else ""
+    html = html.replace("{{TOKEN}}", json.dumps(token)[1:-1])
+    return web.Response(text=html, content_type="text/html",
+                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+
+async def handle_browser_socket(request: web.Request, start_call) -> web.WebSocketResponse:
+    secret = request.app[SETTINGS].calls.stream_secret
+    offered = request.query.get("token", "")
+    if not secret or not hmac.compare_digest(offered.encode(), secret.encode()):
+        log.warning("browser call refused from %s: missing or wrong token", request.remote)
+        raise web.HTTPUnauthorized(text="a valid ?token= is required")
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME_BYTES)
+    await ws.prepare(request)
+    channel = BrowserCall(ws)
+    context = CallContext(call_id=f"web-{uuid.uuid4()}", channel="browser", caller="browser")
+    await start_call(context, channel, lambda put: _pump(ws, put))
+    return ws
+
+
+async def _pump(ws: web.WebSocketResponse, put) -> None:
+    reason = "caller_hangup"
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.BINARY:
+                if len(msg.data) % 2:
+                    raise ValueError(f"audio frame of odd length {len(msg.data)}")
+                if msg.data:
+                    await put(AudioIn(AudioFrame(bytes(msg.data), 16000)))
+            elif msg.type == WSMsgType.TEXT:
+                control = json.loads(msg.data)
+                if control.get("type") == "dtmf":
+                    await put(DtmfIn(str(control.get("digit", ""))[:1]))
+                elif control.get("type") == "hangup":
+                    break
+    except (ValueError, AttributeError) as exc:
+        log.warning("browser call closed: bad message (%s)", exc)
+        reason = "protocol_error"
+        await ws.close(code=1008, message=b"protocol error")
+    finally:
+        await put(HangupIn(reason))

@@ -1,0 +1,206 @@
+"""Twilio Media Streams, bidirectional (`<Connect><Stream>`), at `/twilio/media`.
+
+Inbound: connected, start, media (base64 mu-law 8 kHz), dtmf, mark, stop.
+Outbound: media, mark, clear. A mark that comes back after a `clear` was not played.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import uuid
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn, MarkPlayed
+from bot.channels.twilio_auth import signature_valid
+from bot.server import SETTINGS
+from stt.audio import AudioFrame, mulaw_to_pcm16
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024
+START_TIMEOUT_S = 10.0
+TWILIO_TRANSFERS = web.AppKey("twilio_transfers", dict)  # CallSid -> transfer target
+
+
+class ProtocolError(Exception):
+    """The peer broke the Media Streams protocol; the connection is closed."""
+
+
+class TwilioStream:
+    """The outbound half of one Media Streams connection."""
+
+    name = "twilio"
+    output_format = "mulaw8k"
+    input_rate = 8000
+
+    def __init__(self, ws: web.WebSocketResponse, stream_sid: str, call_sid: str,
+                 transfers: dict[str, str]) -> None:
+        self.ws = ws
+        self.stream_sid = stream_sid
+        self.call_sid = call_sid
+        self._transfers = transfers
+        self._mark_seq = 0
+        self.pending_marks: set[str] = set()
+        self.cleared_marks: set[str] = set()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        if self.ws.closed:
+            raise ChannelClosed("twilio stream closed")
+        await self.ws.send_str(json.dumps(message))
+
+    async def send_audio(self, chunk: bytes) -> None:
+        payload = base64.b64encode(chunk).decode("ascii")
+        await self._send({"event": "media", "streamSid": self.stream_sid, "media": {"payload": payload}})
+
+    async def clear(self) -> None:
+        # Marks not yet echoed belong to audio Twilio will now drop: they were not played.
+        self.cleared_marks |= self.pending_marks
+        self.pending_marks.clear()
+        if not self.ws.closed:
+            await self._send({"event": "clear", "streamSid": self.stream_sid})
+
+    async def mark(self, name: str) -> None:
+        self.pending_marks.add(name)
+        await self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
+
+    def mark_played(self, name: str) -> bool:
+        """Record an echoed mark; False when it was cleared before being played."""
+        self.pending_marks.discard(name)
+        if name in self.cleared_marks:
+            self.cleared_marks.discard(name)
+            return False
+        return True
+
+    async def transfer(self, target: str) -> bool:
+        # Ending the stream makes Twilio fetch the <Connect action> URL, which answers <Dial>.
+        self._transfers[self.call_sid] = target
+        await self.hangup()
+        return True
+
+    async def hangup(self) -> None:
+        if not self.ws.closed:
+            await self.ws.close()
+
+
+def _parse(raw: str) -> dict[str, Any]:
+    try:
+        message = json.loads(raw)
+    except ValueError as exc:
+        raise ProtocolError(f"message is not JSON ({exc.msg})") from None
+    if not isinstance(message, dict) or not isinstance(message.get("event"), str):
+        raise ProtocolError("message has no 'event' field")
+    return message
+
+
+def _field(message: dict[str, Any], *path: str) -> Any:
+    value: Any = message
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            raise ProtocolError(f"{message['event']} message lacks {'.'.join(path)}")
+        value = value[key]
+    return value
+
+
+def decode_media(message: dict[str, Any]) -> bytes:
+    payload = _field(message, "media", "payload")
+    try:
+        audio = base64.b64decode(payload, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise ProtocolError("media payload is not valid base64") from None
+    if len(audio) > 8000:  # one second of 8 kHz mu-law; Twilio sends 20 ms (160 bytes)
+        raise ProtocolError(f"media payload of {len(audio)} bytes is too large")
+    return audio
+
+
+async def _read_start(ws: web.WebSocketResponse) -> dict[str, Any]:
+    """Read up to the `start` message (after `connected`)."""
+    while True:
+        msg = await ws.receive(timeout=START_TIMEOUT_S)
+        if msg.type != WSMsgType.TEXT:
+            raise ProtocolError("stream closed or sent binary data before 'start'")
+        message = _parse(msg.data)
+        if message["event"] == "connected":
+            continue
+        if message["event"] != "start":
+            raise ProtocolError(f"expected 'start', got {message['event']!r}")
+        return message
+
+
+def stream_token_ok(request: web.Request, start: dict[str, Any], secret: str) -> bool:
+    params = start.get("start", {}).get("customParameters") or {}
+    offered = str(params.get("token") or request.query.get("token") or "")
+    return bool(secret) and hmac.compare_digest(offered.encode(), secret.encode())
+
+
+async def handle_media_stream(request: web.Request, start_call) -> web.WebSocketResponse:
+    """Accept one Media Streams connection and run the call over it.
+
+    `start_call(context, channel, inbound_put)` runs the call session and returns when it ends.
+    """
+    settings = request.app[SETTINGS]
+    auth_token = settings.calls.twilio_auth_token
+    if auth_token and not signature_valid(request, auth_token):
+        log.warning("twilio stream refused from %s: bad X-Twilio-Signature", request.remote)
+        raise web.HTTPForbidden(text="bad signature")
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE_BYTES)
+    await ws.prepare(request)
+    try:
+        start = await _read_start(ws)
+        if not auth_token and not stream_token_ok(request, start, settings.calls.stream_secret):
+            log.warning("twilio stream refused from %s: missing or wrong token", request.remote)
+            await ws.close(code=4401, message=b"unauthorized")
+            return ws
+        stream_sid = str(_field(start, "start", "streamSid"))
+        call_sid = str(start["start"].get("callSid") or stream_sid)
+        params = {k: str(v) for k, v in (start["start"].get("customParameters") or {}).items()
+                  if k != "token"}
+    except (ProtocolError, TimeoutError) as exc:
+        log.warning("twilio stream from %s closed: %s", request.remote, exc or "no 'start' in time")
+        await ws.close(code=1008, message=b"protocol error")
+        return ws
+    channel = TwilioStream(ws, stream_sid, call_sid, request.app[TWILIO_TRANSFERS])
+    context = CallContext(call_id=call_sid or str(uuid.uuid4()), channel="twilio",
+                          caller=params.get("caller", params.get("from", "")), params=params)
+    await start_call(context, channel, lambda put: _pump(ws, channel, put))
+    return ws
+
+
+async def _pump(ws: web.WebSocketResponse, channel: TwilioStream, put) -> None:
+    """Turn inbound messages into call events until stop, close or a protocol error."""
+    reason = "caller_hangup"
+    try:
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                raise ProtocolError(f"unexpected {msg.type.name} frame")
+            message = _parse(msg.data)
+            event = message["event"]
+            if event == "media":
+                track = message.get("media", {}).get("track", "inbound")
+                if track in ("inbound", "inbound_track"):
+                    await put(AudioIn(AudioFrame(mulaw_to_pcm16(decode_media(message)), 8000)))
+            elif event == "dtmf":
+                digit = str(_field(message, "dtmf", "digit"))
+                await put(DtmfIn(digit))
+            elif event == "mark":
+                name = str(_field(message, "mark", "name"))
+                if channel.mark_played(name):
+                    await put(MarkPlayed(name))
+            elif event == "stop":
+                break
+            elif event in ("connected", "start"):
+                raise ProtocolError(f"{event!r} after the stream started")
+            else:
+                log.info("twilio: ignoring unknown event %r", event)
+    except ProtocolError as exc:
+        log.warning("twilio stream %s closed: %s", channel.stream_sid, exc)
+        reason = "protocol_error"
+        await ws.close(code=1008, message=b"protocol error")
+    finally:
+        await put(HangupIn(reason))
+

@@ -1,0 +1,84 @@
+"""Twilio voice webhooks: the TwiML that connects a call to our stream, and the transfer answer.
+
+Point a Twilio number's "A call comes in" webhook at `POST /twilio/voice`. The stream's
+`<Connect action>` comes back to `POST /twilio/connect-action` when the stream ends: a
+transfer then answers `<Dial>`, anything else `<Hangup/>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from xml.sax.saxutils import escape, quoteattr
+
+from aiohttp import web
+
+from bot.channels.twilio import TWILIO_TRANSFERS
+from bot.channels.twilio_auth import signature_valid
+from bot.server import SETTINGS
+
+log = logging.getLogger(__name__)
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    data = await request.post()
+    form = {k: str(v) for k, v in data.items()}
+    token = request.app[SETTINGS].calls.twilio_auth_token
+    if token and not signature_valid(request, token, form):
+        log.warning("twilio webhook %s refused: bad X-Twilio-Signature", request.path)
+        raise web.HTTPForbidden(text="bad signature")
+    return form
+
+
+def _twiml(body: str) -> web.Response:
+    xml = f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'
+    return web.Response(text=xml, content_type="application/xml")
+
+
+def _base_url(request: web.Request) -> str:
+    configured = request.app[SETTINGS].server.public_url.rstrip("/")
+    if configured:
+        return configured
+    proto = request.headers.get("X-Forwarded-Proto", request.scheme)
+    return f"{proto}://{request.headers.get('X-Forwarded-Host', request.host)}"
+
+
+async def voice_webhook(request: web.Request) -> web.Response:
+    """Answer an incoming call with `<Connect><Stream>` to `/twilio/media`."""
+    form = await _form(request)
+    settings = request.app[SETTINGS]
+    base = _base_url(request)
+    ws_base = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+    params = [("caller", form.get("From", "")), ("called", form.get("To", ""))]
+    if not settings.calls.twilio_auth_token:
+        params.append(("token", settings.calls.stream_secret))
+    parameters = "".join(f"<Parameter name={quoteattr(k)} value={quoteattr(v)}/>" for k, v in params)
+    return _twiml(
+        f"<Connect action={quoteattr(base + '/twilio/connect-action')}>"
+        f"<Stream url={quoteattr(ws_base + '/twilio/media')}>{parameters}</Stream></Connect>"
+    )
+
+
+def dial_twiml(target: str, call_sid: str) -> str:
+    """`<Dial>` to a number or a SIP address, carrying the call id for the screen pop."""
+    if target.startswith("sip:"):
+        sep = "&" if "?" in target else "?"
+        uri = f"{target}{sep}X-Voicebot-Call-Id={call_sid}"
+        return f"<Dial><Sip>{escape(uri)}</Sip></Dial>"
+    return f"<Dial><Number>{escape(target)}</Number></Dial>"
+
+
+async def connect_action_webhook(request: web.Request) -> web.Response:
+    """After the stream ends: `<Dial>` the agent line for a transfer, else hang up."""
+    form = await _form(request)
+    call_sid = form.get("CallSid", "")
+    target = request.app[TWILIO_TRANSFERS].pop(call_sid, None)
+    if target:
+        log.info("twilio call %s transferred to %s", call_sid, target)
+        return _twiml(dial_twiml(target, call_sid))
+    return _twiml("<Hangup/>")
+
+
+def setup_twiml_routes(app: web.Application) -> None:
+    app[TWILIO_TRANSFERS] = {}
+    app.router.add_post("/twilio/voice", voice_webhook)
+    app.router.add_post("/twilio/connect-action", connect_action_webhook)

@@ -1,0 +1,112 @@
+"""Handing a caller to a person: transfer to a number, or queue for the console and hold.
+
+While the caller waits they hear their position and the estimated wait, repeated, with
+hold audio between; "call me back" or keypad 1 turns the wait into a callback task.
+Outside business hours the caller is offered a callback instead of a queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from bot import prompts
+from bot.hold_audio import hold_music
+from escalation.context import build_context
+from nlu.engine import Digits, Text
+
+if TYPE_CHECKING:
+    from bot.call import CallSession
+    from bot.call_services import CallServices
+    from nlu.engine import Handoff
+
+log = logging.getLogger(__name__)
+
+CALLBACK_WORDS = re.compile(r"\b(call(ing)? me back|callback|call back|ring me back)\b", re.I)
+CLOSED = ("Our colleagues are not available right now. I can arrange for someone to call you "
+          "back: press 1 or say call me back. Otherwise, please call again during opening hours.")
+CALLBACK_BOOKED = "Thank you. We'll call you back as soon as a colleague is free. Goodbye."
+OFFER_CALLBACK = "If you'd rather not wait, press 1 or say call me back."
+CLOSED_GOODBYE = "Thank you for calling. Goodbye."
+
+
+class HandoffDesk:
+    """Carries out a dialogue's handoff request for one process's calls."""
+
+    def __init__(self, services: CallServices) -> None:
+        self.services = services
+
+    async def hand_off(self, session: CallSession, handoff: Handoff) -> None:
+        settings = self.services.settings.escalation
+        escalation = self.services.escalation
+        if settings.transfer_target:
+            await session.speak([prompts.CONNECTING])
+            if await session.channel.transfer(settings.transfer_target):
+                session.finish("transferred")
+                return
+        if escalation is None:
+            await self._goodbye(session, prompts.NO_AGENT_TRANSFER, "no_agents")
+            return
+        context = build_context(
+            call_id=session.call_id, caller=session.context.caller, channel=session.context.channel,
+            reason=handoff.reason, priority=handoff.priority, last_intent=session.last_intent,
+            confidence=session.last_confidence, slots=session.slots, transcript=session.transcript,
+        )
+        if not escalation.is_open():
+            await self._closed(session, context.to_dict())
+            return
+        await escalation.enqueue(context)
+        session.on_hangup(lambda: escalation.abandon(session.call_id))
+        session.input_handler = lambda user_input: self._while_waiting(session, user_input)
+        session.start_background(self.hold(session))
+
+    async def hold(self, session: CallSession) -> None:
+        """Announce position and wait, then hold audio, until an agent takes the call."""
+        escalation = self.services.escalation
+        interval = self.services.settings.escalation.hold_announce_interval_s
+        first = True
+        while session.state == "holding":
+            info = await escalation.wait_info(session.call_id)
+            if info is None:  # taken by an agent, or turned into a callback
+                return
+            lines = [prompts.CONNECTING, info.announcement(), OFFER_CALLBACK] if first \
+                else [info.announcement()]
+            first = False
+            await session.speak(lines)
+            if session.state != "holding":
+                return
+            await session.play_audio(hold_music(session.channel.output_format, interval))
+
+    async def _while_waiting(self, session: CallSession, user_input: Any) -> None:
+        wants_callback = (isinstance(user_input, Digits) and user_input.digits == "1") or (
+            isinstance(user_input, Text) and CALLBACK_WORDS.search(user_input.text)
+        )
+        if not wants_callback or session.state not in ("holding",):
+            return
+        session.state = "ending"
+        session.stop_audio()
+        await self.services.escalation.request_callback(session.call_id, session.context.caller or None)
+        await self.services.records.event(session.call_id, "callback_requested")
+        await self._goodbye(session, CALLBACK_BOOKED, "callback")
+
+    async def _closed(self, session: CallSession, context: dict[str, Any]) -> None:
+        session.state = "ending"
+        await session.speak([CLOSED])
+        choice = await session.next_input(timeout_s=10.0)
+        wants = (isinstance(choice, Digits) and choice.digits == "1") or (
+            isinstance(choice, Text) and (CALLBACK_WORDS.search(choice.text)
+                                         or re.search(r"\b(yes|yeah|please)\b", choice.text, re.I))
+        )
+        if wants:
+            await self.services.escalation.callbacks.create(
+                session.context.caller, context, session.call_id, context["reason"], context["priority"])
+            await self._goodbye(session, CALLBACK_BOOKED, "callback")
+        else:
+            await self._goodbye(session, CLOSED_GOODBYE, "closed")
+
+    async def _goodbye(self, session: CallSession, line: str, reason: str) -> None:
+        await session.speak([line])
+        await session.channel.hangup()
+        session.finish(reason)
+

@@ -1,0 +1,71 @@
+"""Open (and close, in reverse) everything calls share: records, speech, recognizers, dialogue, queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from bot.call_records import CallRecords
+from bot.call_registry import CallRegistry
+from bot.call_services import CallServices
+from bot.config import Settings
+from bot.metrics import CallMetrics
+
+log = logging.getLogger(__name__)
+
+CHANNEL_FORMATS = ["mulaw8k", "pcm8k", "pcm16k"]
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings, metrics: CallMetrics,
+                        registry: CallRegistry) -> AsyncIterator[CallServices]:
+    """Everything a call needs, opened once per process."""
+    from stt.factory import RecognizerFactory
+
+    from bot.agent_bridge import BotCallControl
+    from bot.dialogue import open_engine
+    from bot.handoff import HandoffDesk
+    from escalation.services import EscalationServices
+    from tts.service import SpeechService
+
+    data_dir = settings.path(settings.paths.data_dir)
+    async with contextlib.AsyncExitStack() as stack:
+        records = await CallRecords(data_dir / "calls.db").open()
+        stack.push_async_callback(records.close)
+
+        speech = SpeechService.from_settings(settings.tts, settings.data_path(settings.tts.cache_dir))
+        await speech.start()
+        stack.push_async_callback(speech.close)
+
+        recognizers = await asyncio.to_thread(
+            RecognizerFactory,
+            backend=settings.stt.backend,
+            vosk_model_path=settings.path(settings.stt.vosk_model_path),
+            domain_lm_path=_domain_lm(settings),
+        )
+        log.info("speech recognizer: %s (language model: %s)", recognizers.backend_name,
+                 recognizers.language_model or "generic")
+
+        engine = await open_engine(settings)
+        stack.push_async_callback(engine.close)
+
+        escalation = await EscalationServices.open_from_settings(settings)
+        escalation.call_control = BotCallControl(registry)
+        stack.push_async_callback(escalation.close)
+
+        services = CallServices(settings=settings, metrics=metrics, records=records, engine=engine,
+                                recognizers=recognizers, speech=speech, escalation=escalation)
+        services.handoffs = HandoffDesk(services)
+        await services.prerender_prompts(CHANNEL_FORMATS)
+        yield services
+
+
+def _domain_lm(settings: Settings):
+    if not settings.stt.domain_language_model:
+        return None
+    from stt.language_model import DEFAULT_LM_PATH
+
+    return settings.path(settings.paths.models_dir) / DEFAULT_LM_PATH.relative_to("models")
+

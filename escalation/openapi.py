@@ -1,0 +1,80 @@
+"""The OpenAPI 3.0 description of `/api/` (served at `/api/openapi.json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "the csrf value from POST /api/login or GET /api/me"}
+_ERR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_AUTH_ERRORS = {"401": {**_ERR, "description": "no session"},
+                "403": {**_ERR, "description": "wrong role, CSRF token or origin"}}
+
+
+def _op(summary: str, ok: str = "OK", body: dict | None = None, change: bool = False,
+        role: str = "agent", params: list[str] = (), query: list[str] = (),
+        ok_type: str = "application/json") -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary + (" (supervisor only)" if role == "supervisor" else ""),
+        "responses": {"200": {"description": ok, "content": {ok_type: {}}}, **_AUTH_ERRORS},
+        "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                       for p in params]
+        + [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}} for q in query]
+        + ([_CSRF] if change else []),
+    }
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return op
+
+
+def _obj(**props: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {k: {"type": v} for k, v in props.items()}}
+
+
+def openapi_document() -> dict[str, Any]:
+    call = ["call_id"]
+    paths = {
+        "/api/login": {"post": {**_op("Log in; sets the HttpOnly session cookie, returns the CSRF token",
+                                      body=_obj(username="string", password="string")),
+                                "security": []}},
+        "/api/logout": {"post": _op("Log out", change=True)},
+        "/api/me": {"get": _op("The logged-in agent and the CSRF token")},
+        "/api/me/presence": {"put": _op("Set presence (available, busy, away, offline)",
+                                        body=_obj(presence="string"), change=True)},
+        "/api/agents": {"get": _op("All agents and their presence", role="supervisor")},
+        "/api/queue": {"get": _op("Waiting callers in queue order, and calls held by agents")},
+        "/api/queue/{call_id}": {"get": _op("One queue entry with its handoff context", params=call)},
+        "/api/queue/{call_id}/accept": {"post": _op("Take the call; answer by opening the audio socket",
+                                                    params=call, change=True)},
+        "/api/queue/{call_id}/hang-up": {"post": _op("End the call", params=call, change=True)},
+        "/api/queue/{call_id}/hand-back": {"post": _op("Give the caller back to the bot",
+                                                       params=call, change=True)},
+        "/api/queue/{call_id}/wrap-up": {"post": _op(
+            "Notes and disposition; the call leaves the queue", params=call, change=True,
+            body=_obj(notes="string", disposition="string"))},
+        "/api/queue/{call_id}/requeue": {"post": _op("Put a held call back at the head of its priority",
+                                                     params=call, change=True, role="supervisor")},
+        "/api/tickets": {"get": _op("Complaint tickets, newest first", query=["status", "category", "q"])},
+        "/api/tickets.csv": {"get": _op("Tickets as CSV", query=["status", "category", "q"],
+                                        ok_type="text/csv")},
+        "/api/tickets/{record_id}": {"patch": _op("Change a ticket's status", params=["record_id"],
+                                                  body=_obj(status="string", notes="string"), change=True)},
+        "/api/callbacks": {"get": _op("Callback tasks, newest first", query=["status", "q"])},
+        "/api/callbacks.csv": {"get": _op("Callbacks as CSV", query=["status", "q"], ok_type="text/csv")},
+        "/api/callbacks/{record_id}": {"patch": _op("Change a callback's status", params=["record_id"],
+                                                    body=_obj(status="string", notes="string"),
+                                                    change=True)},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Voice bot escalation API", "version": "1.0",
+                 "description": "Live queue, tickets and callbacks for the agent console. "
+                                "Live updates: WebSocket /console/ws (JSON events); agent audio: "
+                                "WebSocket /console/audio/{call_id} (binary PCM16 mono 16 kHz)."},
+        "paths": paths,
+        "security": [{"session": []}],
+        "components": {
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "vb_session"}},
+            "schemas": {"Error": _obj(error="string")},
+        },
+    }

@@ -1,0 +1,77 @@
+"""The storage interface of the escalation queue and its records, and the backend mapping.
+
+Two real implementations: `SqliteStore` (one machine, embedded, WAL, fsync on commit) and
+`RedisStore` (several bot machines sharing one queue). Every change is durable when the
+call returns, so a crash of the bot never loses a waiting caller or a ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from escalation.models import QueueEntry
+
+
+class StoreError(RuntimeError):
+    """The store cannot be reached or used; the message says which and why."""
+
+
+class EscalationStore(Protocol):
+    """Queue entries (with their context), handle times and keyed JSON records."""
+
+    async def enqueue(self, entry: QueueEntry) -> QueueEntry:
+        """Add a waiting entry at the tail of its priority; returns it with its seq."""
+
+    async def get(self, call_id: str) -> QueueEntry | None: ...
+
+    async def waiting(self) -> list[QueueEntry]:
+        """Waiting entries in queue order (priority, then seq)."""
+
+    async def active(self) -> list[QueueEntry]:
+        """Entries an agent holds (offered, connected, wrap_up)."""
+
+    async def transition(
+        self, call_id: str, expect: Iterable[str], changes: dict[str, Any]
+    ) -> QueueEntry | None:
+        """Atomically apply `changes` when the entry's state is in `expect`; else None."""
+
+    async def requeue_head(self, call_id: str, expect: Iterable[str]) -> QueueEntry | None:
+        """Put a held entry back to waiting, ahead of everyone else of its priority."""
+
+    async def remove(self, call_id: str) -> QueueEntry | None:
+        """Delete the entry (call answered and wrapped up, or abandoned)."""
+
+    async def add_handle_time(self, seconds: float, keep: int = 50) -> None: ...
+
+    async def handle_times(self, n: int = 20) -> list[float]:
+        """The most recent handle times, newest first."""
+
+    async def put_record(self, kind: str, record_id: str, data: dict[str, Any]) -> None: ...
+
+    async def get_record(self, kind: str, record_id: str) -> dict[str, Any] | None: ...
+
+    async def list_records(self, kind: str) -> list[dict[str, Any]]:
+        """All records of a kind, oldest first (by their `created_at`)."""
+
+    async def delete_record(self, kind: str, record_id: str) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+async def open_store(backend: str, sqlite_path: str | None = None, redis_url: str | None = None,
+                     redis_prefix: str = "esc:") -> EscalationStore:
+    """Open the configured backend ("sqlite" or "redis")."""
+    if backend == "sqlite":
+        from escalation.sqlite_store import SqliteStore
+
+        if not sqlite_path:
+            raise StoreError("escalation store sqlite: no database path given")
+        return await SqliteStore.open(sqlite_path)
+    if backend == "redis":
+        from escalation.redis_store import RedisStore
+
+        if not redis_url:
+            raise StoreError("escalation store redis: no redis_url given")
+        return await RedisStore.open(redis_url, prefix=redis_prefix)
+    raise StoreError(f"unknown escalation store {backend!r}; use sqlite or redis")

@@ -1,0 +1,146 @@
+"""Complaint intake: slot validation, read-back, corrections and the ticket."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from nlu.actions.phone import handoff
+from nlu.digits import read_back, spoken_digits
+
+MIN_DIGITS = 6
+MAX_DIGITS = 16
+# What a caller may say when asked which part to correct, and the slot it means.
+CORRECTION_WORDS = {
+    "account_number": ("number", "account", "digits", "reference"),
+    "complaint_description": ("description", "what happened", "details", "story", "said"),
+    "complaint_category": ("subject", "category", "about", "type", "topic", "kind"),
+}
+
+
+class ValidateComplaintForm(FormValidationAction):
+    """Tidies the caller's answers; turns spoken digits into digits."""
+
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    def validate_complaint_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split()).strip(" .")
+        return {"complaint_category": text[:80] or None}
+
+    def validate_complaint_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split()).strip()
+        return {"complaint_description": text[:500] or None}
+
+    def validate_account_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        digits = spoken_digits(str(value or ""))
+        if MIN_DIGITS <= len(digits) <= MAX_DIGITS:
+            return {"account_number": digits}
+        dispatcher.utter_message(response="utter_invalid_account_number")
+        return {"account_number": None}
+
+
+class ValidateCorrectionForm(FormValidationAction):
+    """Which part of the complaint the caller wants to change."""
+
+    def name(self) -> str:
+        return "validate_correction_form"
+
+    def validate_correction_field(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        field = correction_target(str(value or ""))
+        if field is None:
+            dispatcher.utter_message(response="utter_invalid_correction_field")
+        return {"correction_field": field}
+
+
+def correction_target(text: str) -> str | None:
+    """The complaint slot a caller's words point at, or None."""
+    text = text.lower()
+    for slot, words in CORRECTION_WORDS.items():
+        if any(word in text for word in words):
+            return slot
+    return None
+
+
+class ActionConfirmComplaint(Action):
+    """Read the complaint back and ask whether it is right."""
+
+    def name(self) -> str:
+        return "action_confirm_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        dispatcher.utter_message(
+            response="utter_complaint_read_back",
+            category=tracker.get_slot("complaint_category") or "",
+            description=tracker.get_slot("complaint_description") or "",
+            digits=read_back(tracker.get_slot("account_number") or ""),
+        )
+        return []
+
+
+class ActionApplyCorrection(Action):
+    """Forget the detail the caller wants to change, so the form asks for it again."""
+
+    def name(self) -> str:
+        return "action_apply_correction"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        field = tracker.get_slot("correction_field")
+        dispatcher.utter_message(response="utter_correction_ok")
+        events = [SlotSet("correction_field", None)]
+        if field in CORRECTION_WORDS:
+            events.append(SlotSet(field, None))
+        return events
+
+
+def new_reference() -> str:
+    """An eight-digit complaint reference (random; the bot's ticket store keeps it)."""
+    return str(secrets.randbelow(90_000_000) + 10_000_000)
+
+
+class ActionCreateTicket(Action):
+    """Hand the ticket to the phone line, read its reference digit by digit, offer a person."""
+
+    def name(self) -> str:
+        return "action_create_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        reference = new_reference()
+        ticket = {
+            "reference": reference,
+            "category": tracker.get_slot("complaint_category"),
+            "description": tracker.get_slot("complaint_description"),
+            "account_number": tracker.get_slot("account_number"),
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        dispatcher.utter_message(json_message={"ticket": ticket})
+        dispatcher.utter_message(
+            response="utter_ticket_created", reference_spoken=read_back(reference)
+        )
+        return [SlotSet("ticket_reference", reference)]
+
+
+class ActionComplaintHandoff(Action):
+    """The caller wants a person after the complaint: complaint priority."""
+
+    def name(self) -> str:
+        return "action_complaint_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        dispatcher.utter_message(response="utter_complaint_handoff")
+        handoff(dispatcher, "complaint", "complaint")
+        return []

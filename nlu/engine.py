@@ -1,0 +1,266 @@
+"""The dialogue engine the call session talks to: caller input in, a BotTurn out.
+
+`RasaEngine` runs a trained Rasa 3.6 model in this process. All Rasa work (NLU inference,
+policies, custom actions) happens on one dedicated thread with its own event loop, so the
+bot's event loop never waits on it. Trackers live in Rasa's in-memory tracker store, one
+per call, removed when the call ends (a multi-node deployment would configure Rasa's Redis
+or SQL tracker store instead). Importing this module does not import Rasa.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+logger = logging.getLogger(__name__)
+
+Priority = Literal["urgent", "complaint", "normal"]
+Expect = Literal["text", "digits", "yes_no"]
+APOLOGY = "I'm sorry, something went wrong on my side. Let me put you through to a colleague."
+NO_INPUT = "Sorry, I didn't hear anything."
+HIDDEN_SLOTS = {"requested_slot", "session_started_metadata", "correction_field"}
+SAFE_DIGITS = re.compile(r"[^0-9*#]")
+
+
+@dataclass(frozen=True)
+class Handoff:
+    reason: str
+    priority: Priority
+
+
+@dataclass
+class BotTurn:
+    texts: list[str]
+    intent: str | None = None
+    confidence: float = 0.0
+    slots: dict[str, Any] = field(default_factory=dict)
+    handoff: Handoff | None = None
+    end_call: bool = False
+    ticket: dict[str, Any] | None = None  # complaint ticket (incl. reference) to persist
+    expect: Expect = "text"
+
+
+@dataclass
+class Text:
+    text: str
+
+
+@dataclass
+class Digits:
+    digits: str
+
+
+@dataclass
+class Event:
+    name: Literal["call_start", "no_input", "barge_in"]
+
+
+UserInput = Text | Digits | Event
+
+
+class DialogueEngine(Protocol):
+    async def handle(self, call_id: str, user_input: UserInput) -> BotTurn: ...
+
+    async def end_call(self, call_id: str) -> None: ...
+
+
+def technical_error_turn() -> BotTurn:
+    """What the caller hears when the dialogue fails: an apology and a person."""
+    return BotTurn([APOLOGY], handoff=Handoff("technical_error", "normal"))
+
+
+def turn_from_messages(messages: list[dict[str, Any]]) -> BotTurn:
+    """Fold Rasa's output messages (text and custom JSON) into a BotTurn."""
+    turn = BotTurn(texts=[])
+    for message in messages:
+        if message.get("text"):
+            turn.texts.append(str(message["text"]))
+        custom = message.get("custom") or {}
+        if not isinstance(custom, dict):
+            continue
+        if isinstance(custom.get("handoff"), dict):
+            data = custom["handoff"]
+            priority = data.get("priority", "normal")
+            if priority not in ("urgent", "complaint", "normal"):
+                priority = "normal"
+            turn.handoff = Handoff(str(data.get("reason", "unspecified")), priority)
+        if custom.get("end_call"):
+            turn.end_call = True
+        if isinstance(custom.get("ticket"), dict):
+            turn.ticket = dict(custom["ticket"])
+        if custom.get("expect") in ("text", "digits", "yes_no"):
+            turn.expect = custom["expect"]
+    return turn
+
+
+class _RasaThread:
+    """One thread running an event loop that owns every Rasa object."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="rasa-engine", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def submit(self, coro: Any) -> concurrent.futures.Future:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+
+@dataclass
+class _CallState:
+    last_texts: list[str] = field(default_factory=list)
+    last_expect: Expect = "text"
+
+
+def _load_agent(model_path: Path) -> Any:
+    from nlu.training import rasa_environment
+
+    rasa_environment(Path(model_path).parent)
+    from rasa.core.agent import Agent
+
+    from nlu.inprocess import InProcessActionEndpoint
+
+    return Agent.load(str(model_path), action_endpoint=InProcessActionEndpoint())
+
+
+class RasaEngine:
+    """DialogueEngine backed by an in-process Rasa agent; see the module docstring."""
+
+    def __init__(self, agent: Any, runner: _RasaThread, timeout_s: float) -> None:
+        self._agent = agent
+        self._runner = runner
+        self.timeout_s = timeout_s
+        self._calls: dict[str, _CallState] = {}
+        self.model_path: Path | None = None
+
+    @classmethod
+    async def load(cls, model_path: Path, timeout_s: float = 5.0) -> RasaEngine:
+        """Load a trained model (off the event loop) and start the Rasa thread."""
+        loop = asyncio.get_running_loop()
+        agent = await loop.run_in_executor(None, _load_agent, Path(model_path))
+        engine = cls(agent, _RasaThread(), timeout_s)
+        engine.model_path = Path(model_path)
+        logger.info("dialogue model loaded: %s", Path(model_path).name)
+        return engine
+
+    async def close(self) -> None:
+        """Stop the Rasa thread (calls in progress are dropped)."""
+        await asyncio.get_running_loop().run_in_executor(None, self._runner.stop)
+
+    async def reload(self, model_path: Path) -> None:
+        """Swap in a newly trained model; calls in progress keep their trackers."""
+        loop = asyncio.get_running_loop()
+        new_agent = await loop.run_in_executor(None, _load_agent, Path(model_path))
+
+        async def swap() -> None:
+            # Between two turns on the Rasa thread: the new processor takes over the shared
+            # tracker and lock stores, so conversations carry on under the new model.
+            old = self._agent
+            new_agent.tracker_store = old.tracker_store
+            new_agent.lock_store = old.lock_store
+            new_agent.processor.tracker_store = old.tracker_store
+            new_agent.processor.lock_store = old.lock_store
+            old.tracker_store.domain = new_agent.domain
+            self._agent = new_agent
+
+        await asyncio.wrap_future(self._runner.submit(swap()))
+        self.model_path = Path(model_path)
+        logger.info("dialogue model reloaded: %s", Path(model_path).name)
+
+    async def watch(self, model_dir: Path, interval_s: float = 5.0) -> None:
+        """Reload whenever a newer model appears in model_dir (run as a task; cancel it)."""
+        from nlu.training import latest_model
+
+        while True:
+            await asyncio.sleep(interval_s)
+            newest = latest_model(Path(model_dir))
+            if newest is not None and newest != self.model_path:
+                try:
+                    await self.reload(newest)
+                except Exception:  # a broken model file must not stop the running bot
+                    logger.exception("could not load the new model %s; keeping the old one", newest)
+                    self.model_path = newest
+
+    def _message_for(self, state: _CallState, user_input: UserInput) -> str | None:
+        if isinstance(user_input, Text):
+            # A caller cannot inject Rasa's "/intent{...}" syntax by speaking.
+            return user_input.text.strip().lstrip("/").strip() or None
+        if isinstance(user_input, Digits):
+            digits = SAFE_DIGITS.sub("", user_input.digits)
+            if digits == "0" and state.last_expect != "digits":
+                return "/request_human"
+            return "/keypad" + json.dumps({"digits": digits.strip("*#")})
+        if user_input.name == "call_start":
+            return "/call_start"
+        return None
+
+    async def handle(self, call_id: str, user_input: UserInput) -> BotTurn:
+        """One caller turn; never raises (failures become an apology and a handoff)."""
+        state = self._calls.setdefault(call_id, _CallState())
+        if isinstance(user_input, Event) and user_input.name == "barge_in":
+            return BotTurn(texts=[], expect=state.last_expect)
+        message = self._message_for(state, user_input)
+        if message is None:  # no_input, or silence recognised as an empty text
+            return BotTurn([NO_INPUT, *state.last_texts], expect=state.last_expect)
+        future = self._runner.submit(self._run_turn(self._agent, call_id, message))
+        try:
+            turn = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
+        except asyncio.TimeoutError:
+            future.cancel()
+            logger.error("dialogue turn timed out after %.1f s", self.timeout_s)
+            return technical_error_turn()
+        except Exception:
+            logger.exception("dialogue turn failed")
+            return technical_error_turn()
+        if turn.texts:
+            state.last_texts = list(turn.texts)
+        state.last_expect = turn.expect
+        return turn
+
+    @staticmethod
+    async def _run_turn(agent: Any, call_id: str, message: str) -> BotTurn:
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+        from rasa.shared.core.events import UserUttered
+
+        output = CollectingOutputChannel()
+        await agent.handle_message(UserMessage(message, output, sender_id=call_id))
+        turn = turn_from_messages(output.messages)
+        tracker = await agent.tracker_store.retrieve(call_id)
+        if tracker is not None:
+            # tracker.latest_message can be stale after a form turn: read the last event.
+            intent = next(
+                (e.intent for e in reversed(tracker.events) if isinstance(e, UserUttered)), {}
+            ) or {}
+            turn.intent = intent.get("name")
+            turn.confidence = float(intent.get("confidence") or 0.0)
+            turn.slots = {
+                k: v
+                for k, v in tracker.current_slot_values().items()
+                if v is not None and k not in HIDDEN_SLOTS
+            }
+        return turn
+
+    async def end_call(self, call_id: str) -> None:
+        """Forget the call's tracker and state."""
+        self._calls.pop(call_id, None)
+
+        async def forget() -> None:
+            store = getattr(self._agent.tracker_store, "store", None)
+            if isinstance(store, dict):
+                store.pop(call_id, None)
+
+        await asyncio.wrap_future(self._runner.submit(forget()))

@@ -1,0 +1,203 @@
+"""Training the Rasa model: dataset conversion, fingerprinting (skip when unchanged), Rasa.
+
+The Rasa project is `project_dir` (config.yml, domain/, data/). Examples generated from
+the public datasets go to `project_dir/build/data/` (git-ignored). Trained models go to
+`model_dir`, next to `fingerprint.json`, which records what the newest model was built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from nlu.convert import convert
+
+logger = logging.getLogger(__name__)
+
+MODEL_PREFIX = "voicebot-nlu-"
+FINGERPRINT_FILE = "fingerprint.json"
+KEEP_MODELS = 2
+# Python files whose change changes the trained model (the components in the graph).
+COMPONENT_SOURCES = ("components/*.py", "convert.py")
+# Intents left out of the speech recogniser's language model.
+NOT_FOR_SPEECH_LM = {"out_of_scope", "keypad", "call_start"}
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    model_path: Path
+    skipped: bool
+    seconds: float
+    fingerprint: str
+
+
+def generated_data_dir(project_dir: Path) -> Path:
+    return project_dir / "build" / "data"
+
+
+def data_dirs(project_dir: Path) -> list[Path]:
+    """The NLU/rules/stories folders Rasa trains on."""
+    dirs = [project_dir / "data"]
+    if generated_data_dir(project_dir).is_dir():
+        dirs.append(generated_data_dir(project_dir))
+    return dirs
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def fingerprint(project_dir: Path) -> str:
+    """A hash of everything the model is built from: config, domain, data, component code."""
+    import rasa
+
+    digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
+    package_dir = Path(__file__).parent
+    files = [project_dir / "config.yml", *_yaml_files(project_dir / "domain")]
+    for folder in data_dirs(project_dir):
+        files += _yaml_files(folder)
+    for pattern in COMPONENT_SOURCES:
+        files += sorted(package_dir.glob(pattern))
+    for path in files:
+        digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def latest_model(model_dir: Path) -> Path | None:
+    """The newest trained model in model_dir, if any."""
+    models = sorted(model_dir.glob(f"{MODEL_PREFIX}*.tar.gz"))
+    return models[-1] if models else None
+
+
+def training_record(model_dir: Path) -> dict:
+    """What fingerprint.json says about the newest model ({} when absent)."""
+    try:
+        return json.loads((Path(model_dir) / FINGERPRINT_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def is_up_to_date(project_dir: Path, model_dir: Path) -> bool:
+    """True when the newest model was trained from exactly the current inputs."""
+    record = model_dir / FINGERPRINT_FILE
+    model = latest_model(model_dir)
+    if model is None or not record.is_file():
+        return False
+    try:
+        saved = json.loads(record.read_text())
+    except ValueError:
+        return False
+    return saved.get("model") == model.name and saved.get("fingerprint") == fingerprint(project_dir)
+
+
+def rasa_environment(model_dir: Path) -> None:
+    """Rasa settings for this process: no telemetry, the training cache beside the models,
+    and Rasa's structlog debug lines (printed to stdout by default) silenced."""
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    os.environ.setdefault("RASA_CACHE_DIRECTORY", str(model_dir / "cache"))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+    logging.getLogger("rasa_sdk.executor").setLevel(logging.WARNING)
+
+
+def train(
+    project_dir: Path,
+    model_dir: Path,
+    datasets_dir: Path,
+    force: bool = False,
+    progress: Callable[[str], None] = logger.info,
+) -> TrainResult:
+    """Convert the datasets, then train unless the newest model is up to date."""
+    started = time.perf_counter()
+    project_dir, model_dir = Path(project_dir), Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    if Path(datasets_dir).is_dir():
+        progress(f"converting datasets from {datasets_dir}")
+        convert(Path(datasets_dir), generated_data_dir(project_dir))
+    elif not generated_data_dir(project_dir).is_dir():
+        raise FileNotFoundError(
+            f"datasets folder {datasets_dir} not found (needed for the FAQ training examples)"
+        )
+    print_ = fingerprint(project_dir)
+    if not force and is_up_to_date(project_dir, model_dir):
+        model = latest_model(model_dir)
+        assert model is not None
+        progress(f"model up to date, training skipped: {model}")
+        return TrainResult(model, True, time.perf_counter() - started, print_)
+
+    rasa_environment(model_dir)
+    from rasa.model_training import train as rasa_train
+
+    name = MODEL_PREFIX + time.strftime("%Y%m%d-%H%M%S")
+    progress(f"training the Rasa model {name} (about 1-3 minutes on 2 cores)")
+    result = rasa_train(
+        domain=str(project_dir / "domain"),
+        config=str(project_dir / "config.yml"),
+        training_files=[str(d) for d in data_dirs(project_dir)],
+        output=str(model_dir),
+        fixed_model_name=name,
+        force_training=force,
+    )
+    if result.code != 0 or not result.model:
+        raise RuntimeError(f"Rasa training failed (exit code {result.code})")
+    model = Path(result.model)
+    seconds = time.perf_counter() - started
+    record = {
+        "model": model.name,
+        "fingerprint": print_,
+        "train_seconds": round(seconds, 1),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
+    (model_dir / FINGERPRINT_FILE).write_text(json.dumps(record, indent=2))
+    for old in sorted(model_dir.glob(f"{MODEL_PREFIX}*.tar.gz"))[:-KEEP_MODELS]:
+        old.unlink(missing_ok=True)
+    progress(f"trained {model.name} in {seconds:.0f} s")
+    return TrainResult(model, False, seconds, print_)
+
+
+def nlu_examples(project_dir: Path) -> Iterable[tuple[str, str]]:
+    """(intent, text) for every NLU example in the project (generated data included)."""
+    for folder in data_dirs(project_dir):
+        for path in _yaml_files(folder):
+            try:
+                doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError:
+                continue
+            for block in doc.get("nlu") or []:
+                if not isinstance(block, dict) or "intent" not in block:
+                    continue
+                for line in str(block.get("examples") or "").splitlines():
+                    line = line.strip()
+                    if line.startswith("- "):
+                        yield str(block["intent"]), _strip_annotations(line[2:].strip())
+
+
+def _strip_annotations(text: str) -> str:
+    import re
+
+    return re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", text)
+
+
+def training_sentences(project_dir: Path) -> list[str]:
+    """All NLU example texts (except out_of_scope), for the STT domain language model."""
+    seen: set[str] = set()
+    sentences = []
+    for intent, text in nlu_examples(Path(project_dir)):
+        if intent not in NOT_FOR_SPEECH_LM and text and text not in seen:
+            seen.add(text)
+            sentences.append(text)
+    return sentences

@@ -1,0 +1,41 @@
+"""Text normalisation shared by the language model and word error rate: lower-case words,
+digits and symbols spelt out, annotations and punctuation removed."""
+
+from __future__ import annotations
+
+import re
+
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_SYMBOLS = {
+    "#": " pound ", "*": " star ", "%": " percent ", "&": " and ", "@": " at ", "+": " plus ",
+    "=": " equals ", "$": " dollars ", "£": " pounds ", "€": " euros ",
+}
+
+
+def number_words(n: int) -> str:
+    """0-99 as words ("twenty eight"); larger numbers digit by digit."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    return " ".join(_ONES[int(d)] for d in str(n))
+
+
+def normalise(text: str) -> str:
+    """Lower-case words: no [stage directions] or (asides), digits and symbols spelt out.
+
+    Rasa entity annotations `[text](entity)` / `[text]{...}` keep their text.
+    """
+    text = re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", text)
+    text = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", text)
+    for sym, word in _SYMBOLS.items():
+        text = text.replace(sym, word)
+    text = re.sub(r"\d+", lambda m: f" {number_words(int(m.group()))} ", text)
+    text = text.lower().replace("-", " ").replace("’", "'")
+    text = re.sub(r"[^a-z' ]+", " ", text)
+    words = [w.strip("'") for w in text.split()]
+    return " ".join(w for w in words if w)

@@ -1,0 +1,32 @@
+"""A real `voicebot serve` for whole calls: trained model, real recognizer, real synthesis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ServerProcess, wait_for_http
+
+E2E_ENV = {
+    "VOICEBOT_CALLS__STREAM_SECRET": "e2e-secret",
+    "VOICEBOT_STT__NO_INPUT_TIMEOUT_S": "4",
+    "VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
+}
+
+
+@pytest.fixture(scope="package")
+def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the whole e2e package (loading Rasa takes a while)."""
+    tmp: Path = tmp_path_factory.mktemp("e2e-server")
+    server = ServerProcess(E2E_ENV, tmp)
+    try:
+        wait_for_http(server.base_url + "/readyz", timeout_s=180, proc=server.proc)
+    except TimeoutError:
+        server.stop()
+        raise AssertionError(f"server did not become ready:\n{server.log()}") from None
+    server.token = E2E_ENV["VOICEBOT_CALLS__STREAM_SECRET"]
+    server.ws_url = server.base_url.replace("http://", "ws://") + "/twilio/media"
+    yield server
+    server.stop()

@@ -1,0 +1,42 @@
+"""A whole call over Asterisk's AudioSocket protocol (TCP) against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+
+import pytest
+
+from bot.caller.audiosocket_client import AudioSocketCaller
+from bot.caller.dial import fetch_record
+from bot.caller.twilio_client import rms
+from bot.caller.voices import speak
+
+pytestmark = pytest.mark.slow
+
+
+async def test_audiosocket_call_is_answered_and_ended(bot_server) -> None:
+    async with AudioSocketCaller("127.0.0.1", bot_server.audiosocket_port) as call:
+        greeting = await call.listen(timeout_s=20)
+        assert len(greeting) / 2 / 8000 > 1.0 and rms(greeting) > 300
+        await call.say(speak("what exchange rate do you use", "rms"))
+        answer = await call.listen(timeout_s=20)
+        assert len(answer) / 2 / 8000 > 1.0
+        await call.say(speak("thank you goodbye", "rms"))
+        await call.listen(timeout_s=20)
+        await asyncio.wait_for(call.hung_up_by_bot.wait(), 10)
+    record = await fetch_record(bot_server.ws_url, bot_server.token, str(call.call_uuid))
+    assert record is not None
+    assert record["call"]["channel"] == "audiosocket"
+    intents = [t["intent"] for t in record["turns"] if t["input_kind"] == "text"]
+    assert intents[0] == "exchange_rate"
+    assert record["call"]["end_reason"] == "goodbye"
+
+
+async def test_audiosocket_without_uuid_is_closed(bot_server) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", bot_server.audiosocket_port)
+    writer.write(struct.pack(">BH", 0x10, 320) + b"\x00" * 320)  # audio before the UUID
+    await writer.drain()
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server
+    writer.close()
+    assert "first message must be the 16-byte call UUID" in bot_server.log()

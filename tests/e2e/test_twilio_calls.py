@@ -1,0 +1,140 @@
+"""Whole calls over the Twilio protocol against a real server: FAQs, barge-in, silence, keypad."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+
+import pytest
+
+from bot.caller.dial import fetch_record
+from bot.caller.twilio_client import TwilioCaller, rms
+from bot.caller.voices import speak
+
+pytestmark = pytest.mark.slow
+
+
+def active_calls(server) -> int:
+    with urllib.request.urlopen(server.base_url + "/readyz", timeout=5) as response:
+        return json.load(response)["active_calls"]
+
+
+async def record_of(server, call_id: str) -> dict:
+    record = await fetch_record(server.ws_url, server.token, call_id, timeout_s=15)
+    assert record is not None, f"no record for {call_id}"
+    return record
+
+
+async def test_caller_asks_three_faqs_and_says_goodbye(bot_server) -> None:
+    questions = [
+        ("my new card has not arrived yet", "card_arrival"),
+        ("what exchange rate do you use", "exchange_rate"),
+        ("how long does a transfer take", "transfer_timing"),
+    ]
+    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+        greeting = await call.listen(timeout_s=20)
+        assert greeting.duration_s > 1.0 and rms(greeting.audio) > 300
+        for question, _ in questions:
+            await call.say_pcm(speak(question, "rms"))
+            reply = await call.listen(timeout_s=20)
+            assert reply.duration_s > 1.0, f"no answer to {question!r}"
+            assert reply.latency_ms is not None and reply.latency_ms < 3000
+        await call.say_pcm(speak("thank you goodbye", "rms"))
+        await call.listen(timeout_s=20)
+        assert await call.wait_closed(10), "the bot did not hang up after goodbye"
+        call_id = call.log.call_sid
+    record = await record_of(bot_server, call_id)
+    intents = [t["intent"] for t in record["turns"] if t["input_kind"] == "text"]
+    assert intents[:3] == [intent for _, intent in questions]
+    assert record["call"]["outcome"] == "contained"
+    assert record["call"]["end_reason"] == "goodbye"
+    for turn in record["turns"]:
+        if turn["input_kind"] == "text":
+            latency = turn["latency"]
+            assert latency["final_transcript"] <= latency["dialogue_reply"] <= latency["first_audio_sent"]
+
+
+async def test_talking_over_the_bot_stops_it_and_clears(bot_server) -> None:
+    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+        await call.listen(timeout_s=20)
+        await call.say_pcm(speak("what exchange rate do you use", "rms"))
+        assert await call.wait_bot_audio(20)
+        await asyncio.sleep(0.6)  # the bot is mid-answer
+        interrupt_at = time.monotonic()
+        await call.say_pcm(speak("wait stop I have a different question", "rms"))
+        reply = await call.listen(timeout_s=20)
+        assert call.log.clears >= 1, "no clear was sent"
+        clear_at = call.log.events[0]["at"]
+        # The bot stopped sending the interrupted answer at once: at most one frame (already
+        # in flight) arrived in the 300 ms after the clear.
+        assert clear_at > interrupt_at
+        after_clear = [t for t in call.log.media_times if clear_at < t < clear_at + 0.3]
+        assert len(after_clear) <= 1, f"{len(after_clear)} frames after the clear"
+        assert reply.duration_s > 0.5  # and it answered the new question
+        call_id = call.log.call_sid
+    record = await record_of(bot_server, call_id)
+    assert record["call"]["outcome"] in ("contained", "abandoned")
+
+
+async def test_a_backchannel_does_not_stop_the_bot(bot_server) -> None:
+    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+        await call.listen(timeout_s=20)
+        await call.say_pcm(speak("what exchange rate do you use", "rms"))
+        assert await call.wait_bot_audio(20)
+        await asyncio.sleep(0.5)
+        await call.say_pcm(speak("mhm", "rms"))
+        await call.listen(timeout_s=20)
+        assert call.log.clears == 0
+
+
+async def test_silent_caller_is_reprompted_then_hung_up_on(bot_server) -> None:
+    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+        greeting = await call.listen(timeout_s=20)
+        assert greeting.duration_s > 0
+        reprompt = await call.listen(timeout_s=15)  # after the 4 s no-input timeout
+        assert reprompt.duration_s > 0.5, "no 'are you still there?'"
+        goodbye = await call.listen(timeout_s=15)
+        assert goodbye.duration_s > 0.5, "no goodbye"
+        assert await call.wait_closed(10)
+        call_id = call.log.call_sid
+    record = await record_of(bot_server, call_id)
+    assert record["call"]["end_reason"] == "no_input"
+
+
+async def test_keypad_zero_escalates(bot_server) -> None:
+    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+        await call.listen(timeout_s=20)
+        await call.press("0")
+        reply = await call.listen(timeout_s=20)
+        assert reply.duration_s > 0.5
+        call_id = call.log.call_sid
+    record = await record_of(bot_server, call_id)
+    assert record["call"]["outcome"] == "escalated"
+    handoffs = [t["handoff"] for t in record["turns"] if t["handoff"]]
+    assert handoffs and handoffs[0]["reason"] == "request_human"
+
+
+async def test_caller_hangs_up_mid_sentence_without_errors(bot_server) -> None:
+    log_before = len(bot_server.log())
+    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+        assert await call.wait_bot_audio(20)
+        await asyncio.sleep(0.3)
+        await call.hangup()  # in the middle of the greeting
+    for _ in range(50):
+        if active_calls(bot_server) == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert active_calls(bot_server) == 0
+    new_log = bot_server.log()[log_before:]
+    assert "Traceback" not in new_log
+    assert " ERROR " not in new_log
+    assert "call ended" in new_log
+
+
+async def test_wrong_token_is_refused(bot_server) -> None:
+    caller = TwilioCaller(bot_server.ws_url, "not-the-secret")
+    async with caller as call:
+        assert await call.wait_closed(10)
+        assert call.log.close_code == 4401

@@ -1,0 +1,54 @@
+"""Fixtures for the NLU tests: the default model, trained once (skipped when up to date)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return load_settings(environ={})
+
+
+@pytest.fixture(scope="session")
+def project_dir(settings) -> Path:
+    return settings.path(settings.nlu.project_dir)
+
+
+@pytest.fixture(scope="session")
+def datasets_dir(settings) -> Path:
+    path = settings.path(settings.nlu.datasets_dir)
+    assert (path / "banking77" / "train.csv").is_file(), f"datasets missing at {path}"
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_model(settings, project_dir, datasets_dir) -> Path:
+    """The default model, trained by the same function `voicebot train` uses."""
+    from nlu.training import train
+
+    result = train(project_dir, settings.path(settings.nlu.model_dir), datasets_dir)
+    return result.model_path
+
+
+@pytest.fixture(scope="session")
+def agent(trained_model):
+    from nlu.engine import _load_agent
+
+    return _load_agent(trained_model)
+
+
+@pytest.fixture(scope="session")
+def engine(agent, trained_model):
+    """One RasaEngine for the session (its Rasa thread outlives each test's event loop)."""
+    from nlu.engine import RasaEngine, _RasaThread
+
+    engine = RasaEngine(agent, _RasaThread(), timeout_s=10.0)
+    engine.model_path = trained_model
+    yield engine
+    asyncio.run(engine.close())

@@ -1,0 +1,258 @@
+"""pyttsx3 synthesis off the event loop: persistent worker processes, each with one engine.
+
+Requests wait in one priority queue (lower number first: a reply's first sentence goes ahead
+of later sentences and of pre-rendering); each worker slot takes the next request when idle.
+A worker that dies is replaced at once and its request is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tts.synthesizer import Audio, TtsError, VoiceParams
+
+log = logging.getLogger(__name__)
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_ATTEMPTS = 3  # a request whose worker died is retried on another (a poison text kills 3)
+
+
+class WorkerDied(Exception):
+    pass
+
+
+@dataclass(order=True)
+class _Job:
+    priority: int
+    seq: int
+    text: str = field(compare=False)
+    rate: int | None = field(compare=False)
+    future: asyncio.Future[tuple[Audio, float]] = field(compare=False)
+    attempts: int = field(default=0, compare=False)
+
+
+class _Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, native_rate: int) -> None:
+        self.proc = proc
+        self.native_rate = native_rate
+        self.died: asyncio.Task[int] = asyncio.ensure_future(proc.wait())
+
+    @classmethod
+    async def spawn(cls, params: VoiceParams, timeout_s: float, nice: int = 0) -> _Worker:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tts.worker", json.dumps(params.__dict__), str(nice),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+            # A session of its own: Ctrl-C or a SIGTERM to the server's process group must not
+            # kill the workers before the server has drained its calls (it stops them itself;
+            # if the server dies, the worker sees EOF on its stdin and exits).
+            start_new_session=True,
+        )
+        assert proc.stdout is not None
+        try:
+            line = await asyncio.wait_for(proc.stdout.readline(), timeout_s)
+            hello = json.loads(line) if line else {"error": "worker exited while starting"}
+        except (asyncio.TimeoutError, ValueError) as exc:
+            hello = {"error": f"worker did not start ({type(exc).__name__})"}
+        if not hello.get("ready"):
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            raise TtsError(f"text-to-speech worker failed: {hello.get('error')}")
+        return cls(proc, int(hello["native_rate"]))
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    async def request(self, job_id: int, text: str, rate: int | None) -> tuple[Audio, float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps({"id": job_id, "text": text, "rate": rate}).encode() + b"\n")
+            await self.proc.stdin.drain()
+            line = await self.proc.stdout.readline()
+            if not line:
+                raise WorkerDied(f"worker {self.pid} exited")
+            header = json.loads(line)
+            if not header.get("ok"):
+                raise TtsError(f"synthesis failed: {header.get('error')}")
+            pcm = await self.proc.stdout.readexactly(header["bytes"])
+        except (BrokenPipeError, ConnectionResetError, asyncio.IncompleteReadError) as exc:
+            raise WorkerDied(f"worker {self.pid} lost ({type(exc).__name__})") from exc
+        return Audio(pcm, header["rate"]), float(header["synth_ms"])
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+        await self.died
+
+
+class Pyttsx3Synthesizer:
+    """The `Synthesizer` for pyttsx3 on espeak-ng, backed by `workers` processes."""
+
+    def __init__(
+        self, voice: VoiceParams, workers: int = 2, request_timeout_s: float = 10.0,
+        start_timeout_s: float = 30.0, nice: int = 5,
+    ) -> None:
+        self.voice = voice
+        self.size = workers
+        self.request_timeout_s = request_timeout_s
+        self.start_timeout_s = start_timeout_s
+        self.nice = nice  # workers run at a lower CPU priority than the event loop
+        self.last_synth_ms = 0.0
+        self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
+        self._workers: list[_Worker | None] = []
+        self._runners: list[asyncio.Task[None]] = []
+        self._seq = itertools.count()
+        self.restarts = 0
+        self._closing = False
+
+    async def start(self) -> None:
+        """Spawn and warm up every worker; raises TtsError with the reason if one cannot start."""
+        if self._runners:
+            return
+        started = await asyncio.gather(
+            *(_Worker.spawn(self.voice, self.start_timeout_s, self.nice) for _ in range(self.size)),
+            return_exceptions=True,
+        )
+        failed = [w for w in started if isinstance(w, BaseException)]
+        if failed:
+            for w in started:
+                if isinstance(w, _Worker):
+                    await w.stop()
+            raise failed[0]
+        self._workers = list(started)  # type: ignore[arg-type]
+        self._runners = [asyncio.create_task(self._run(i)) for i in range(self.size)]
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._runners:
+            task.cancel()
+        for task in self._runners:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._runners = []
+        while not self._queue.empty():  # nobody will serve these any more
+            job = self._queue.get_nowait()
+            if not job.future.done():
+                job.future.set_exception(TtsError("text-to-speech is shutting down"))
+        for worker in self._workers:
+            if worker is not None:
+                await worker.stop()
+        self._workers = []
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for tests and diagnostics)."""
+        return [w.pid for w in self._workers if w is not None and w.proc.returncode is None]
+
+    async def synthesize(
+        self, text: str, sample_rate: int | None = None, priority: int = 0
+    ) -> Audio:
+        """PCM16 for `text` at `sample_rate` (None = espeak-ng's native 22050 Hz)."""
+        audio, _ = await self.synthesize_timed(text, sample_rate, priority)
+        return audio
+
+    async def synthesize_timed(
+        self, text: str, sample_rate: int | None = None, priority: int = 0
+    ) -> tuple[Audio, float]:
+        """Like `synthesize`, plus the milliseconds the engine itself took."""
+        if not self._runners:
+            raise TtsError("text-to-speech workers are not started")
+        future: asyncio.Future[tuple[Audio, float]] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(priority, next(self._seq), text, sample_rate, future))
+        return await future
+
+    async def _next_job(self, worker: _Worker) -> _Job | None:
+        """The next job, or None when the worker died while idle."""
+        getter = asyncio.ensure_future(self._queue.get())
+        try:
+            await asyncio.wait({getter, worker.died}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # closing: a job already taken goes back to be failed
+            if not getter.cancel() and not getter.cancelled() and getter.exception() is None:
+                self._queue.put_nowait(getter.result())
+            raise
+        if getter.done():
+            return getter.result()
+        getter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            return await getter
+        return None
+
+    async def _replace(self, slot: int, reason: str) -> _Worker:
+        old = self._workers[slot]
+        self._workers[slot] = None
+        if old is not None:
+            log.warning("tts worker %s replaced: %s", old.pid, reason)
+            await old.stop()
+        if self._closing:
+            raise asyncio.CancelledError  # shutting down: no replacements
+        self.restarts += 1
+        while True:
+            try:
+                worker = await _Worker.spawn(self.voice, self.start_timeout_s, self.nice)
+                break
+            except TtsError as exc:
+                log.error("%s; retrying in 1 s", exc)
+                await asyncio.sleep(1.0)
+        self._workers[slot] = worker
+        return worker
+
+    async def _run(self, slot: int) -> None:
+        worker = self._workers[slot]
+        assert worker is not None
+        while True:
+            if worker.died.done():
+                worker = await self._replace(slot, f"exited with status {worker.died.result()}")
+            job = await self._next_job(worker)
+            if job is None or job.future.done():  # died while idle, or the caller gave up
+                continue
+            job.attempts += 1
+            try:
+                result = await asyncio.wait_for(
+                    worker.request(job.seq, job.text, job.rate), self.request_timeout_s
+                )
+            except asyncio.CancelledError:
+                if not job.future.done():
+                    job.future.set_exception(TtsError("text-to-speech is shutting down"))
+                raise
+            except (WorkerDied, asyncio.TimeoutError) as exc:
+                reason = str(exc) or f"no answer in {self.request_timeout_s:g} s"
+                if job.attempts < MAX_ATTEMPTS:
+                    self._queue.put_nowait(job)  # another worker may take it while we respawn
+                elif not job.future.done():
+                    job.future.set_exception(TtsError(f"text-to-speech failed {MAX_ATTEMPTS} times: {reason}"))
+                worker = await self._replace(slot, reason)
+                continue
+            except TtsError as exc:  # the worker answered with an error: it is still in sync
+                if not job.future.done():
+                    job.future.set_exception(exc)
+                continue
+            except Exception as exc:  # a garbled answer: do not trust this worker's stream
+                if not job.future.done():
+                    job.future.set_exception(TtsError(f"synthesis failed: {exc!r}"))
+                worker = await self._replace(slot, f"bad answer ({exc!r})")
+                continue
+            self.last_synth_ms = result[1]
+            if not job.future.done():
+                job.future.set_result(result)
+
+    @property
+    def native_rate(self) -> int:
+        live = [w for w in self._workers if w is not None]
+        return live[0].native_rate if live else 22050
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": "pyttsx3/espeak-ng", "workers": self.size, "voice": self.voice.__dict__}
