@@ -13,15 +13,17 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from escalation.bridge import AGENT_AUDIO_RATE, CallGone
+from escalation.bridge import AGENT_AUDIO_RATE, CallElsewhere, CallGone
 from stt.audio import FrameBuffer, Resampler, pcm16_to_mulaw
 
 if TYPE_CHECKING:
     from bot.call import CallSession
     from bot.call_registry import CallRegistry
+    from escalation.services import EscalationServices
 
 log = logging.getLogger(__name__)
 
+AGENT_GOODBYE = "Thank you for calling. Goodbye."
 CALLER_QUEUE_FRAMES = 250  # 5 s: an agent page that stops reading loses old audio, not memory
 
 
@@ -44,9 +46,12 @@ class SessionAgentLeg:
         """From the session: a frame of the caller's audio at the channel's input rate."""
         if self.closed:
             return
+        pcm = self._up.process(pcm)
+        if not pcm:  # the resampler holds back samples until it has enough
+            return
         if self._to_agent.full():
             self._to_agent.get_nowait()
-        self._to_agent.put_nowait(self._up.process(pcm))
+        self._to_agent.put_nowait(pcm)
 
     async def send(self, pcm: bytes) -> None:
         """The agent's microphone, PCM16 16 kHz, to the caller."""
@@ -75,10 +80,25 @@ class SessionAgentLeg:
 
 
 class BotCallControl:
-    """`escalation.bridge.CallControl` over this process's calls."""
+    """`escalation.bridge.CallControl` over this process's calls.
 
-    def __init__(self, registry: CallRegistry) -> None:
+    A call that is not here is either gone (`CallGone`: the caller hung up, or the bot process
+    that held it died) or on another live bot machine sharing the queue (`CallElsewhere`): the
+    queue entry's context says which node took the call, the store says whether it is alive.
+    """
+
+    def __init__(self, registry: CallRegistry, escalation: EscalationServices | None = None) -> None:
         self.registry = registry
+        self.escalation = escalation
+
+    async def _where(self, call_id: str) -> None:
+        """Raise CallElsewhere when another live node holds the call, else CallGone."""
+        esc = self.escalation
+        entry = await esc.store.get(call_id) if esc else None
+        node = entry.context.get("node") if entry else None
+        if esc and node and node != esc.node_id and await esc.node_alive(node):
+            raise CallElsewhere(call_id)
+        raise CallGone(call_id)
 
     def _session(self, call_id: str) -> CallSession:
         session = self.registry.get(call_id)
@@ -87,7 +107,11 @@ class BotCallControl:
         return session  # type: ignore[return-value]
 
     async def accept(self, call_id: str, agent_id: str) -> SessionAgentLeg:
-        session = self._session(call_id)
+        try:
+            session = self._session(call_id)
+        except CallGone:
+            await self._where(call_id)
+            raise
         if session.agent_leg is not None and not session.agent_leg.closed:
             return session.agent_leg
         leg = SessionAgentLeg(session, agent_id)
@@ -104,5 +128,16 @@ class BotCallControl:
             await self._session(call_id).hand_back()
 
     async def hang_up(self, call_id: str) -> None:
-        with contextlib.suppress(CallGone):
-            await self._session(call_id).end("agent_hangup")
+        try:
+            session = self._session(call_id)
+        except CallGone:
+            return
+        if session.agent_leg is not None:
+            await session.agent_leg.close()
+        session.agent_leg = None
+        session.input_handler = None
+        session.state = "ending"
+        session.stop_audio()
+        await session.speak([AGENT_GOODBYE])
+        await session.channel.hangup()
+        session.finish("agent_hangup")

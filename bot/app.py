@@ -65,7 +65,8 @@ async def call_record(request: web.Request) -> web.Response:
     calls = [c for c in await records.recent(10_000) if c["call_id"] == call_id]
     if not calls:
         raise web.HTTPNotFound(text=f"no call {call_id}")
-    return web.json_response({"call": calls[0], "turns": await records.transcript(call_id)})
+    return web.json_response({"call": calls[0], "turns": await records.transcript(call_id),
+                              "events": await records.events(call_id)})
 
 
 async def _services_component(app: web.Application) -> AsyncIterator[None]:

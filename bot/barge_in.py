@@ -28,22 +28,31 @@ class BargeInPolicy:
     min_words: int = 2
 
     def __post_init__(self) -> None:
-        self.speech_ms = 0.0
-        self.partial = ""
+        self.reset()
 
     def reset(self) -> None:
         self.speech_ms = 0.0
         self.partial = ""
+        self._lead: list[str] = []
 
-    def on_speech(self, frame_ms: float) -> bool:
-        """Another frame of caller speech; True once it has lasted long enough to interrupt."""
-        self.speech_ms += frame_ms
+    def on_speech(self, voiced_ms: float) -> bool:
+        """The caller has talked for `voiced_ms` (trailing silence excluded); True once that
+        is long enough to interrupt, unless all they said is a backchannel."""
+        self.speech_ms = voiced_ms
         if self.partial and is_backchannel(self.partial):
             return False
         return self.speech_ms >= self.min_speech_ms
 
     def on_partial(self, text: str) -> bool:
-        """A new partial transcript; True when it holds enough real (non-backchannel) words."""
+        """A new partial transcript; True when it holds enough real (non-backchannel) words.
+
+        The leading words must survive one more partial: on a short sound (a backchannel, a
+        cough) the recognizer's early guesses change with every frame ("you have" for
+        "yeah"), while a caller who is really talking extends a stable start.
+        """
         self.partial = text
-        real = [w for w in words(text) if w not in BACKCHANNELS]
-        return len(words(text)) >= self.min_words and len(real) >= 1
+        heard = words(text)
+        lead, self._lead = self._lead, heard[: self.min_words]
+        real = [w for w in heard if w not in BACKCHANNELS]
+        stable = len(lead) >= self.min_words and heard[: self.min_words] == lead
+        return len(heard) >= self.min_words and len(real) >= 1 and stable

@@ -269,7 +269,10 @@ class CallSession:
             if turn.intent:
                 self.answered_turns += 1
         self.last_intent, self.last_confidence = turn.intent or self.last_intent, turn.confidence
-        self.slots.update({k: v for k, v in (turn.slots or {}).items() if v is not None})
+        changed = {k: v for k, v in (turn.slots or {}).items() if v is not None and self.slots.get(k) != v}
+        self.slots.update(changed)
+        if changed:  # in the call record, so voice scenarios can check what the bot understood
+            await self.services.records.event(self.call_id, "slots", **changed)
         if turn.ticket:
             await self.services.save_ticket(self, turn.ticket)
         self._keypad.expect_number = turn.expect == "digits"

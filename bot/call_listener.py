@@ -50,7 +50,7 @@ class CallListener:
     async def close(self) -> None:
         if self.recognizer is not None:
             try:
-                await self.recognizer.close()
+                await self.session.services.release_recognizer(self.recognizer)
             except Exception:
                 log.debug("recognizer close failed", exc_info=True)
             self.recognizer = None
@@ -84,7 +84,7 @@ class CallListener:
                 self.session.no_input()
         if endpointer.in_speech:
             self._put("audio", frame.pcm)
-            if self._speaking() and self.barge_in.on_speech(frame.duration_ms):
+            if self._speaking() and self.barge_in.on_speech(endpointer.voiced_ms):
                 await self.interrupt("speech_duration")
 
     def _speaking(self) -> bool:
@@ -104,8 +104,9 @@ class CallListener:
         session.stop_audio()
         session.services.metrics.barge_ins.inc()
         await session.channel.clear()
-        await session.services.records.event(session.call_id, "barge_in", why=why)
-        log.info("caller barged in (%s)", why)
+        partial = self.barge_in.partial
+        await session.services.records.event(session.call_id, "barge_in", why=why, partial=partial)
+        log.info("caller barged in (%s; heard so far: %r)", why, partial)
 
     async def recognizer_loop(self) -> None:
         try:

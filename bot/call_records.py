@@ -91,7 +91,8 @@ class CallRecords:
         await self.db.execute("UPDATE calls SET turns = turns + 1 WHERE call_id = ?", (call_id,))
         await self.db.commit()
 
-    async def event(self, call_id: str, kind: str, **detail: Any) -> None:
+    async def event(self, call_id: str, kind: str, /, **detail: Any) -> None:
+        # Positional-only: a detail may itself carry a "call_id" (a complaint ticket does).
         text = redact(json.dumps(detail, default=str))
         await self.db.execute("INSERT INTO events VALUES (?,?,?,?)", (call_id, time.time(), kind, text))
         await self.db.commit()
@@ -109,6 +110,17 @@ class CallRecords:
             "SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,)
         ) as cursor:
             return [dict(row) for row in await cursor.fetchall()]
+
+    async def events(self, call_id: str) -> list[dict[str, Any]]:
+        """A call's events (handoff, ticket, slots, barge_in, ...) in order, detail decoded."""
+        self.db.row_factory = aiosqlite.Row
+        async with self.db.execute(
+            "SELECT at, kind, detail FROM events WHERE call_id = ? ORDER BY at", (call_id,)
+        ) as cursor:
+            rows = [dict(row) for row in await cursor.fetchall()]
+        for row in rows:
+            row["detail"] = json.loads(row["detail"])
+        return rows
 
     async def transcript(self, call_id: str) -> list[dict[str, Any]]:
         self.db.row_factory = aiosqlite.Row

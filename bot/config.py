@@ -59,6 +59,10 @@ class SttSettings(Section):
     max_utterance_s: float = Field(20.0, ge=1, le=120)
     no_input_timeout_s: float = Field(8.0, ge=1, le=120)
     domain_language_model: bool = True
+    domain_lm_path: Path = Path("models/domain-lm/domain.lm.bin")  # built by `voicebot train`
+    preroll_ms: int = Field(300, ge=0, le=2000)
+    noise_gate_db: float = Field(3.0, ge=0, le=30)
+    warm_recognizers: int = Field(4, ge=0, le=200)  # 8 kHz recognizers built at start-up
 
 
 class TtsSettings(Section):
@@ -85,7 +89,7 @@ class NluSettings(Section):
 
 class CallSettings(Section):
     max_call_s: float = Field(1800.0, ge=10, le=86400)
-    barge_in_min_speech_ms: int = Field(400, ge=0, le=5000)
+    barge_in_min_speech_ms: int = Field(700, ge=0, le=5000)
     barge_in_min_words: int = Field(2, ge=1, le=10)
     no_input_reprompts: int = Field(1, ge=0, le=5)
     twilio_auth_token: str = ""  # validates X-Twilio-Signature when set

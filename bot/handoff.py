@@ -7,6 +7,7 @@ Outside business hours the caller is offered a callback instead of a queue.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot import prompts
 from bot.hold_audio import hold_music
 from escalation.context import build_context
+from escalation.services import EscalationError
 from nlu.engine import Digits, Text
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ CLOSED = ("Our colleagues are not available right now. I can arrange for someone
 CALLBACK_BOOKED = "Thank you. We'll call you back as soon as a colleague is free. Goodbye."
 OFFER_CALLBACK = "If you'd rather not wait, press 1 or say call me back."
 CLOSED_GOODBYE = "Thank you for calling. Goodbye."
+OFFERED_POLL_S = 2.0
+BOT_ENDED = ("server_shutdown", "max_call_length", "internal_error", "handoff_failed")
 
 
 class HandoffDesk:
@@ -56,10 +60,22 @@ class HandoffDesk:
         if not escalation.is_open():
             await self._closed(session, context.to_dict())
             return
-        await escalation.enqueue(context)
-        session.on_hangup(lambda: escalation.abandon(session.call_id))
+        # The node that holds the audio: another bot machine sharing the queue can tell a
+        # call that is here from one that died with its process (escalation.services).
+        await escalation.enqueue({**context.to_dict(), "node": escalation.node_id})
+        session.on_hangup(lambda: self._left_queue(session))
         session.input_handler = lambda user_input: self._while_waiting(session, user_input)
         session.start_background(self.hold(session))
+
+    async def _left_queue(self, session: CallSession) -> None:
+        """The call ended while holding: the caller hung up, or the bot ended it (shutdown,
+        time limit, failure) - then the escalation must not be lost: a callback task."""
+        escalation = self.services.escalation
+        if session.end_reason in BOT_ENDED:
+            with contextlib.suppress(EscalationError):
+                await escalation.request_callback(session.call_id, why=session.end_reason)
+                return
+        await escalation.abandon(session.call_id)
 
     async def hold(self, session: CallSession) -> None:
         """Announce position and wait, then hold audio, until an agent takes the call."""
@@ -68,8 +84,14 @@ class HandoffDesk:
         first = True
         while session.state == "holding":
             info = await escalation.wait_info(session.call_id)
-            if info is None:  # taken by an agent, or turned into a callback
-                return
+            if info is None:
+                entry = await escalation.store.get(session.call_id)
+                if entry is None or entry.state != "offered":  # connected, or a callback now
+                    return
+                # An agent pressed accept but is not on the line yet: keep the music going (a
+                # missed offer goes back to the queue, and the announcements resume).
+                await session.play_audio(hold_music(session.channel.output_format, OFFERED_POLL_S))
+                continue
             lines = [prompts.CONNECTING, info.announcement(), OFFER_CALLBACK] if first \
                 else [info.announcement()]
             first = False

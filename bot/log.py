@@ -19,9 +19,11 @@ class CallIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "call_id"):
             record.call_id = call_id_var.get()
-        if record.args or any(ch.isdigit() for ch in str(record.msg)):
+        try:
             record.msg = redact(record.getMessage())
             record.args = ()
+        except Exception:  # a malformed log call must not break the caller; logging reports it
+            pass
         return True
 
 

@@ -22,12 +22,11 @@ CHANNEL_FORMATS = ["mulaw8k", "pcm8k", "pcm16k"]
 async def open_services(settings: Settings, metrics: CallMetrics,
                         registry: CallRegistry) -> AsyncIterator[CallServices]:
     """Everything a call needs, opened once per process."""
-    from stt.factory import RecognizerFactory
-
     from bot.agent_bridge import BotCallControl
     from bot.dialogue import open_engine
     from bot.handoff import HandoffDesk
     from escalation.services import EscalationServices
+    from stt.factory import RecognizerFactory
     from tts.service import SpeechService
 
     data_dir = settings.path(settings.paths.data_dir)
@@ -50,15 +49,20 @@ async def open_services(settings: Settings, metrics: CallMetrics,
 
         engine = await open_engine(settings)
         stack.push_async_callback(engine.close)
+        if hasattr(engine, "watch"):  # a newly trained model is swapped in without dropping calls
+            watcher = asyncio.create_task(
+                engine.watch(settings.path(settings.nlu.model_dir), settings.nlu.reload_check_s))
+            stack.callback(watcher.cancel)
 
         escalation = await EscalationServices.open_from_settings(settings)
-        escalation.call_control = BotCallControl(registry)
+        escalation.call_control = BotCallControl(registry, escalation)
         stack.push_async_callback(escalation.close)
 
         services = CallServices(settings=settings, metrics=metrics, records=records, engine=engine,
                                 recognizers=recognizers, speech=speech, escalation=escalation)
         services.handoffs = HandoffDesk(services)
         await services.prerender_prompts(CHANNEL_FORMATS)
+        await services.prewarm_recognizers([8000], settings.stt.warm_recognizers)
         yield services
 
 

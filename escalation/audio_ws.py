@@ -63,7 +63,8 @@ async def audio_socket(request: web.Request) -> web.StreamResponse:
         if leg is None:
             return
         async for pcm in leg.receive():
-            await ws.send_bytes(pcm)
+            if pcm:  # a resampler may hold back a short frame's samples
+                await ws.send_bytes(pcm)
 
     async def close_when_call_ends() -> None:
         while True:

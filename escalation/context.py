@@ -11,6 +11,10 @@ from escalation.redact import redact, redact_slots
 
 REASON_TEXT = {
     "caller_request": "the caller asked for a person",
+    "request_human": "the caller asked for a person",
+    "urgent_faq": "the caller's matter is urgent",
+    "angry_caller": "the caller is upset",
+    "out_of_scope": "the caller asked about something the bot does not cover",
     "technical_error": "the bot had a technical problem",
     "low_confidence": "the bot did not understand the caller",
     "complaint": "the caller has a complaint",

@@ -122,7 +122,7 @@ class CallbackBook(RecordBook):
 
     async def create(self, number: str, context: Mapping[str, Any] | None = None,
                      call_id: str | None = None, reason: str = "caller_request",
-                     priority: str = "normal") -> dict[str, Any]:
+                     priority: str = "normal", notes: str = "") -> dict[str, Any]:
         """A callback task for `number`, with the (already redacted) handoff context."""
         now = time.time()
         context = dict(context or {})
@@ -137,6 +137,6 @@ class CallbackBook(RecordBook):
             "context": context,
             "created_at": now,
             "updated_at": now,
-            "notes": "",
+            "notes": redact(notes),
         }
         return await self._save(record)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ log = logging.getLogger(__name__)
 # A connected call's lease: the agent's audio socket renews it; if the process holding the
 # socket dies, the sweeper (on any machine) puts the call back when the lease runs out.
 CONNECTED_LEASE_S = 30.0
+# Each bot process is a "node" that holds its callers' audio. It says it is alive in the store
+# every NODE_HEARTBEAT_S; a waiting entry whose node has been silent for NODE_TTL_S lost its
+# call with that process (crash, kill -9, machine gone), so it becomes a callback task.
+NODE_HEARTBEAT_S = 2.0
+NODE_TTL_S = 10.0
 DISPOSITIONS = ("resolved", "ticket_created", "callback_needed", "handed_back", "caller_hung_up",
                 "other")
 
@@ -59,7 +65,9 @@ class EscalationServices:
         self.tickets = TicketBook(store)
         self.callbacks = CallbackBook(store)
         self.call_control: CallControl | None = None  # set by the bot once its calls can bridge
+        self.node_id = uuid.uuid4().hex[:12]  # this process; the bot stamps it on its callers' context
         self._sweeper: asyncio.Task[None] | None = None
+        self._last_heartbeat = 0.0
 
     @classmethod
     async def open(
@@ -112,6 +120,8 @@ class EscalationServices:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+            with contextlib.suppress(Exception):  # a clean stop: our calls were ended already
+                await self.store.delete_record("node", self.node_id)
         await self.bus.close()
         await self.store.close()
 
@@ -165,18 +175,61 @@ class EscalationServices:
             await self._removed_event(call_id, "abandoned")
         return entry
 
-    async def request_callback(self, call_id: str, number: str | None = None) -> dict[str, Any]:
+    async def request_callback(self, call_id: str, number: str | None = None,
+                               why: str = "callback") -> dict[str, Any]:
         """Turn a waiting caller into a callback task with their context; they leave the queue."""
         entry = await self.store.get(call_id)
         if entry is None:
             raise EscalationError(f"call {call_id} is not queued", 404)
         ctx = entry.context
         record = await self.callbacks.create(number or ctx.get("caller", ""), ctx, call_id,
-                                             ctx.get("reason", "caller_request"), entry.priority)
+                                             ctx.get("reason", "caller_request"), entry.priority,
+                                             notes="" if why == "callback" else f"call lost: {why}")
         await self.store.remove(call_id)
-        await self._removed_event(call_id, "callback")
+        await self._removed_event(call_id, why)
         await self.bus.publish({"type": "callback", "record": record})
         return record
+
+    # -- nodes: which bot process holds a caller's audio ---------------------------------
+    async def heartbeat(self, now: float | None = None) -> None:
+        """Say in the store that this node (and so every call it holds) is alive."""
+        now = now or time.time()
+        if not self._last_heartbeat:  # first beat: forget nodes long gone (missing = not alive)
+            for record in await self.store.list_records("node"):
+                if now - float(record.get("seen", 0)) > NODE_TTL_S:
+                    await self.store.delete_record("node", record["node"])
+        await self.store.put_record("node", self.node_id, {"node": self.node_id, "seen": now,
+                                                           "created_at": now})
+        self._last_heartbeat = now
+
+    async def node_alive(self, node: str, now: float | None = None) -> bool:
+        """Whether the bot process `node` has said it is alive within NODE_TTL_S."""
+        if node == self.node_id:
+            return True
+        record = await self.store.get_record("node", node)
+        return bool(record) and (now or time.time()) - float(record.get("seen", 0)) < NODE_TTL_S
+
+    async def recover_orphans(self, now: float | None = None) -> list[dict[str, Any]]:
+        """Waiting entries whose bot process died with the call become callback tasks, in order.
+
+        Only entries the bot stamped with a `node` are judged; their context is kept whole in
+        the callback task, so no escalation is lost with the process that held it.
+        """
+        alive: dict[str, bool] = {}
+        records = []
+        for entry in await self.store.waiting():
+            node = entry.context.get("node")
+            if not node:
+                continue
+            if node not in alive:
+                alive[node] = await self.node_alive(node, now)
+            if alive[node]:
+                continue
+            with contextlib.suppress(EscalationError):  # someone else converted it meanwhile
+                records.append(await self.request_callback(entry.call_id, why="bot_process_ended"))
+                log.warning("call %s lost with bot process %s: now callback task %s",
+                            entry.call_id, node, records[-1]["id"])
+        return records
 
     async def create_ticket(self, ticket: Mapping[str, Any]) -> dict[str, Any]:
         """Persist a complaint ticket from the dialogue (`BotTurn.ticket`)."""
@@ -318,8 +371,11 @@ class EscalationServices:
 
     async def _sweep_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.sweep_interval_s)
             try:
+                if time.time() - self._last_heartbeat >= NODE_HEARTBEAT_S:
+                    await self.heartbeat()
                 await self.sweep()
+                await self.recover_orphans()
             except Exception as exc:  # a store blip must not end the sweeper
                 log.warning("escalation sweeper: %s", exc)
+            await asyncio.sleep(self.sweep_interval_s)

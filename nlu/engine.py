@@ -182,18 +182,24 @@ class RasaEngine:
         logger.info("dialogue model reloaded: %s", Path(model_path).name)
 
     async def watch(self, model_dir: Path, interval_s: float = 5.0) -> None:
-        """Reload whenever a newer model appears in model_dir (run as a task; cancel it)."""
-        from nlu.training import latest_model
+        """Reload whenever `voicebot train` finishes a newer model in model_dir (run it as a
+        task; cancel it to stop). A model counts once fingerprint.json names it, so a file
+        still being written is never loaded; one that fails to load is not retried."""
+        from nlu.training import latest_model, training_record
 
+        failed: Path | None = None
         while True:
             await asyncio.sleep(interval_s)
             newest = latest_model(Path(model_dir))
-            if newest is not None and newest != self.model_path:
-                try:
-                    await self.reload(newest)
-                except Exception:  # a broken model file must not stop the running bot
-                    logger.exception("could not load the new model %s; keeping the old one", newest)
-                    self.model_path = newest
+            if newest is None or newest in (self.model_path, failed):
+                continue
+            if training_record(Path(model_dir)).get("model") != newest.name:
+                continue  # training still writing it
+            try:
+                await self.reload(newest)
+            except Exception:  # a broken model file must not stop the running bot
+                logger.exception("could not load the new model %s; keeping the old one", newest)
+                failed = newest
 
     def _message_for(self, state: _CallState, user_input: UserInput) -> str | None:
         if isinstance(user_input, Text):

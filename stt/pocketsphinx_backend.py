@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 MODEL_RATE = 16000
 FRAME_S = 0.01  # pocketsphinx frame rate 100/s
 SEARCH_OPTIONS = {"fwdflat": False, "maxhmmpf": 3000}
+# Initial cepstral means of telephone audio upsampled to 16 kHz (measured after decoding
+# Asterisk prompts and mu-law caller speech). The model's default (40,3,-1) is for wideband
+# speech: with it the first utterance of a call came out at 61 % WER instead of 18 %.
+TELEPHONE_CMNINIT = "46,31,-29,40,-19,2,11,-22,22,-10,-1,9,-12"
 _FILLER = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+.*\+)$")
 _VARIANT = re.compile(r"\(\d+\)$")
 
@@ -45,6 +49,8 @@ class PocketsphinxRecognizer:
         import pocketsphinx
 
         self.sample_rate = check_rate(sample_rate)
+        if sample_rate < MODEL_RATE:
+            options.setdefault("cmninit", TELEPHONE_CMNINIT)
         try:
             self._decoder = pocketsphinx.Decoder(**decoder_config(lm_path, **options))
         except (RuntimeError, ValueError) as exc:

@@ -126,6 +126,12 @@ class Endpointer:
     def in_speech(self) -> bool:
         return self._in_speech
 
+    @property
+    def voiced_ms(self) -> float:
+        """The current utterance up to its last voiced frame, in ms (0 outside speech): how
+        long the caller has actually been talking, without the trailing silence."""
+        return float((self._last_voiced - self._start) * VAD_FRAME_MS) if self._in_speech else 0.0
+
     def set_end_silence(self, ms: int) -> None:
         """Trailing silence that ends a turn from now on (e.g. short after a yes/no question)."""
         if ms < VAD_FRAME_MS:

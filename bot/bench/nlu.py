@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         [f"Banking77 accuracy with fallback at {threshold} (%)", f"{100 * scores.accuracy_at_threshold:.2f}"],
         ["accuracy drop from the fallback (points)", f"{100 * (scores.accuracy - scores.accuracy_at_threshold):.2f}"],
         ["CLINC150 oos_test to out_of_scope/fallback (%)", f"{100 * scores.oos_recall:.1f}"],
-        ["training time (s)", record.get("train_seconds", "?")],
+        ["training time of this model (s; --retrain: from scratch)", record.get("train_seconds", "?")],
         ["training load avg (1 min)", record.get("load_avg_1m", "?")],
         ["training skipped (model up to date)", result.skipped],
         ["inference p50 (ms)", f"{percentile(scores.latency_ms, 50):.1f}"],

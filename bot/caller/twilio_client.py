@@ -184,8 +184,10 @@ class TwilioCaller:
         self._closed.set()
         self._audio_event.set()
 
-    async def listen(self, timeout_s: float = 15.0, quiet_s: float = 0.8) -> BotReply:
-        """Wait for the bot's reply: its first frame, then until `quiet_s` without audio."""
+    async def listen(self, timeout_s: float = 15.0, quiet_s: float = 0.8,
+                     max_s: float = 30.0) -> BotReply:
+        """Wait for the bot's reply: its first frame, then until `quiet_s` without audio
+        (or `max_s` of continuous audio, e.g. hold music)."""
         reply = BotReply()
         deadline = time.monotonic() + timeout_s
         while not self._bot_audio and not self._closed.is_set():
@@ -196,7 +198,8 @@ class TwilioCaller:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._audio_event.wait(), remaining)
         clears_before = self.log.clears
-        while self._bot_audio and not self._closed.is_set():
+        give_up = time.monotonic() + max_s
+        while self._bot_audio and not self._closed.is_set() and time.monotonic() < give_up:
             # The bot sends in real time; a gap of quiet_s means it finished speaking.
             since_last = time.monotonic() - self._bot_audio[-1][0]
             if since_last >= quiet_s:

@@ -1,11 +1,115 @@
-"""`voicebot models`: fetch and check speech models."""
+"""`voicebot models`: fetch the vosk model (pinned URL and SHA-256) and show what is present."""
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
 from typing import Any
 
-from bot.cli.placeholder import register_placeholder
+from bot.config import PROJECT_ROOT
+
+MANIFEST = PROJECT_ROOT / "models" / "manifest.json"
 
 
 def register(sub: Any) -> None:
-    register_placeholder(sub, "models", "fetch and check speech models", "coming with the Listening issue")
+    parser = sub.add_parser("models", help="fetch and check speech models")
+    parser.set_defaults(func=lambda args, settings: (parser.print_help(), 2)[1])
+    models_sub = parser.add_subparsers(dest="models_command", metavar="ACTION")
+    fetch = models_sub.add_parser(
+        "fetch", help="download a vosk model (default: vosk-model-small-en-us-0.15)"
+    )
+    fetch.add_argument("name", nargs="?", default="vosk-model-small-en-us-0.15")
+    fetch.add_argument("--timeout", type=float, default=30.0, help="network timeout (s)")
+    fetch.set_defaults(func=run_fetch)
+    status = models_sub.add_parser("status", help="list the speech models and whether present")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(func=run_status)
+
+
+def load_manifest() -> dict[str, dict[str, Any]]:
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+
+
+def _fail(message: str) -> int:
+    print(f"voicebot models: {message}", file=sys.stderr)
+    return 1
+
+
+def run_fetch(args: argparse.Namespace, settings: Any) -> int:
+    manifest = load_manifest()
+    if args.name not in manifest:
+        return _fail(f"unknown model {args.name!r}; known: {', '.join(manifest)}")
+    entry = manifest[args.name]
+    target = settings.path(settings.paths.models_dir) / args.name
+    if (target / "am").is_dir():
+        print(f"{args.name} is already present at {target}")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        archive = Path(tmp) / "model.zip"
+        digest = hashlib.sha256()
+        try:
+            with urllib.request.urlopen(entry["url"], timeout=args.timeout) as response, \
+                    archive.open("wb") as out:
+                while chunk := response.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", exc)
+            return _fail(
+                f"cannot download {entry['url']} ({reason}); without the internet, copy an "
+                f"unpacked vosk model to {target} or set stt.vosk_model_path"
+            )
+        if digest.hexdigest() != entry["sha256"]:
+            return _fail(
+                f"{entry['url']}: SHA-256 {digest.hexdigest()} does not match the pinned "
+                f"{entry['sha256']}; not installed"
+            )
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(tmp)
+        except zipfile.BadZipFile as exc:
+            return _fail(f"{entry['url']}: not a zip archive ({exc})")
+        unpacked = Path(tmp) / args.name
+        if not (unpacked / "am").is_dir():
+            return _fail(f"{entry['url']}: the archive has no {args.name}/am folder")
+        shutil.move(str(unpacked), target)
+    print(f"installed {args.name} at {target}")
+    return 0
+
+
+def run_status(args: argparse.Namespace, settings: Any) -> int:
+    from stt.language_model import DEFAULT_LM_PATH
+    from stt.pocketsphinx_backend import default_model_dir
+
+    models_dir = settings.path(settings.paths.models_dir)
+    vosk_path = settings.path(settings.stt.vosk_model_path)
+    lm_path = settings.path(settings.stt.domain_lm_path or DEFAULT_LM_PATH)
+    rows = [
+        {"model": "pocketsphinx en-us (embedded)", "present": default_model_dir().is_dir(),
+         "path": str(default_model_dir())},
+        {"model": "domain language model (voicebot train)", "present": lm_path.is_file(),
+         "path": str(lm_path)},
+        {"model": f"vosk (stt.vosk_model_path: {settings.stt.vosk_model_path})",
+         "present": (vosk_path / "am").is_dir(), "path": str(vosk_path)},
+    ]
+    for name in load_manifest():
+        path = models_dir / name
+        if path != vosk_path:
+            rows.append({"model": f"vosk {name}", "present": (path / "am").is_dir(), "path": str(path)})
+    if args.json:
+        print(json.dumps({"backend": settings.stt.backend, "models": rows}, indent=2))
+        return 0
+    print(f"stt.backend: {settings.stt.backend}")
+    for row in rows:
+        mark = "present" if row["present"] else "missing"
+        print(f"{mark:8} {row['model']}  ({row['path']})")
+    return 0

@@ -34,8 +34,9 @@ def quiet_rasa() -> None:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    for name in ("rasa", "tensorflow", "absl", "py.warnings"):
+    for name in ("rasa", "tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("py.warnings").setLevel(logging.ERROR)  # library deprecation noise
     import warnings
 
     warnings.filterwarnings("ignore")

@@ -214,7 +214,7 @@ async function startAudio(callId) {
   const proto = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${proto}://${location.host}/console/audio/${encodeURIComponent(callId)}`);
   ws.binaryType = "arraybuffer";
-  const audio = { callId, ws, status: "connecting", ctx: null, stream: null, playAt: 0, received: 0, sent: 0 };
+  const audio = { callId, ws, status: "connecting", ctx: null, stream: null, playAt: 0, received: 0, sent: 0, peak: 0, samples: 0 };
   state.audio = audio;
   window.consoleAudio = audio;  // for diagnostics and the browser test
   ws.onopen = async () => {
@@ -251,8 +251,12 @@ async function startAudio(callId) {
       return;
     }
     audio.received++;
-    if (!audio.ctx) return;
     const pcm = new Int16Array(ev.data);
+    audio.samples += pcm.length;
+    let peak = 0;
+    for (let i = 0; i < pcm.length; i++) peak = Math.max(peak, Math.abs(pcm[i]));
+    audio.peak = Math.max(audio.peak, peak);  // loudest caller sample so far (diagnostics, tests)
+    if (!audio.ctx || pcm.length === 0) return;
     const buffer = audio.ctx.createBuffer(1, pcm.length, 16000);
     const data = buffer.getChannelData(0);
     for (let i = 0; i < pcm.length; i++) data[i] = pcm[i] / 0x8000;

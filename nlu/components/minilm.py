@@ -76,9 +76,13 @@ class MiniLMEncoder:
             return out
         # Sorting by length keeps padding, and so wasted compute, small.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        report_every = max(batch_size, len(texts) // 4) if len(texts) >= 1000 else 0
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             out[idx] = self._encode_batch([texts[i] or " " for i in idx])
+            done = start + len(idx)
+            if report_every and (done // report_every) != (start // report_every):
+                logger.info("MiniLM: embedded %d of %d sentences", done, len(texts))
         return out
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:

@@ -170,3 +170,29 @@ async def test_caller_gone_when_agent_answers_becomes_a_callback(client, service
     callbacks = await services.callbacks.list()
     assert [c["call_id"] for c in callbacks] == ["g1"] and callbacks[0]["number"] == "+15550001"
     assert (await services.agents.get("alice")).presence == "available"
+
+
+async def test_every_state_change_needs_the_csrf_token_and_calls_are_per_agent(client, services):
+    await services.agents.add("bob", "bob-password")
+    changing = sorted((m, p) for m, p in all_routes(client.app)
+                      if m not in ("GET", "HEAD") and (m, p) not in PUBLIC)
+    assert len(changing) == 9
+    await login(client, "sue")  # a supervisor: the role passes, only the token is missing
+    for method, path in changing:
+        resp = await client.request(method, concrete(path), json={})
+        assert resp.status == 403, (method, path, resp.status)
+        assert "X-CSRF-Token" in (await resp.json())["error"]
+    await client.post("/api/logout", headers=await login(client, "sue"))
+
+    alice = await login(client, "alice")
+    await services.enqueue(ctx("held"))
+    assert (await client.post("/api/queue/held/accept", headers=alice)).status == 200
+    await client.post("/api/logout", headers=alice)
+    bob = await login(client, "bob")
+    for action in ("hang-up", "hand-back", "wrap-up"):
+        resp = await client.post(f"/api/queue/held/{action}", json={}, headers=bob)
+        assert resp.status == 403, (action, resp.status)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as theirs:  # nor take over alice's audio
+        await client.ws_connect("/console/audio/held")
+    assert theirs.value.status == 403
+    assert (await services.store.get("held")).agent_id == "alice"

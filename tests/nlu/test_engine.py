@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 
 import pytest
 
@@ -233,6 +234,9 @@ async def test_watch_swaps_in_a_newer_model_file(agent, trained_model, tmp_path)
     shutil.copy(trained_model, newer)
     watcher = asyncio.create_task(engine.watch(tmp_path, interval_s=0.05))
     try:
+        await asyncio.sleep(0.5)
+        assert engine.model_path == trained_model  # not finished: no fingerprint.json yet
+        (tmp_path / "fingerprint.json").write_text(json.dumps({"model": newer.name}))
         for _ in range(600):
             if engine.model_path == newer:
                 break

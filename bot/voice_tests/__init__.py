@@ -1,0 +1,1 @@
+"""Voice regression scenarios: YAML conversations placed as real calls, checked against the bot's record."""

@@ -1,0 +1,77 @@
+"""`voicebot test voice [PATHS] [--url URL] [--junit PATH]`: run voice scenarios as real calls."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DIR = "nlu/tests/voice"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voicebot test voice",
+        description="Place every voice scenario (YAML in nlu/tests/voice/) as a real call over the "
+        "Twilio protocol, against a server started for the run (or --url), and check what the bot "
+        "did against the scenario's expectations.")
+    parser.add_argument("paths", nargs="*", type=Path, help=f"scenario files or folders (default {DEFAULT_DIR})")
+    parser.add_argument("--url", help="a running bot's Twilio media URL, e.g. ws://host:8080/twilio/media")
+    parser.add_argument("--token", help="stream secret for --url (default: calls.stream_secret)")
+    parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML here")
+    parser.add_argument("--concurrency", type=int, default=4, help="calls at a time (default 4)")
+    parser.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
+    parser.add_argument("--check", action="store_true", help="only load and check the files, place no calls")
+    return parser
+
+
+def main(argv: list[str], settings: Any) -> int:
+    """Entry point for `voicebot test voice ...` (argv: the words after `voice`)."""
+    args = build_parser().parse_args(argv)
+    from bot.voice_tests.report import scenario_text, summary_text, write_junit
+    from bot.voice_tests.runner import ScenarioResult, run_scenarios, run_with_servers
+    from bot.voice_tests.scenario import ScenarioError, load_all
+
+    paths = args.paths or [settings.path(Path(DEFAULT_DIR))]
+    try:
+        scenarios = load_all(paths)
+    except ScenarioError as exc:
+        print(f"voicebot test voice: {exc}", file=sys.stderr)
+        return 2
+    if args.tag:
+        scenarios = [s for s in scenarios if set(args.tag) & set(s.tags)]
+    if not scenarios:
+        print("voicebot test voice: no scenarios found", file=sys.stderr)
+        return 2
+    if args.check:
+        print(f"{len(scenarios)} scenarios OK")
+        return 0
+
+    def done(result: ScenarioResult) -> None:
+        print(scenario_text(result), flush=True)
+
+    started = time.monotonic()
+    print(f"running {len(scenarios)} scenarios, {args.concurrency} calls at a time", flush=True)
+    try:
+        if args.url:
+            token = args.token or settings.calls.stream_secret
+            runnable = [s for s in scenarios if not s.server]
+            results = asyncio.run(run_scenarios(runnable, args.url, token, args.concurrency, done))
+            by_id = {id(r.scenario): r for r in results}
+            results = [by_id.get(id(s)) or ScenarioResult(s, skipped="needs its own server settings: "
+                       + ", ".join(f"{k}={v}" for k, v in s.server.items())) for s in scenarios]
+        else:
+            results = run_with_servers(scenarios, args.concurrency, done, on_server=lambda s: print(s, flush=True))
+    except (RuntimeError, OSError) as exc:
+        print(f"voicebot test voice: {exc}", file=sys.stderr)
+        return 1
+    wall = time.monotonic() - started
+    print()
+    print(summary_text(results, wall))
+    if args.junit:
+        write_junit(results, args.junit, wall)
+        print(f"wrote {args.junit}")
+    return 0 if all(r.ok for r in results) else 1

@@ -1,0 +1,104 @@
+"""The domain language model: Kneser-Ney estimates, ARPA/binary output pocketsphinx reads,
+rebuild only on change, mixing with the generic model."""
+
+from __future__ import annotations
+
+import math
+
+import pocketsphinx
+import pytest
+
+from stt.language_model import (
+    BOS,
+    EOS,
+    KneserNey,
+    build_domain_lm,
+    pronouncing_dictionary,
+    tokenize,
+)
+
+CORPUS = [
+    "I lost my card",
+    "I lost my wallet",
+    "my card was stolen",
+    "my card is blocked",
+    "please block my card",
+    "what is my balance",
+    "what is the fee",
+    "I want to speak to an agent",
+    "I want to check my balance",
+    "I want a new card",
+    "zorblax my card",  # a word pocketsphinx cannot say
+]
+LOG10_PER_UNIT = math.log10(1.0001)  # pocketsphinx reports log-probabilities in base 1.0001
+
+
+def test_kneser_ney_distributions_sum_to_one():
+    model = KneserNey(tokenize(CORPUS, None), order=3)
+    words = [w for w in model.vocab if w != BOS]
+    for context in [(), ("my",), ("lost",), ("i", "want"), ("my", "card"), ("never", "seen")]:
+        total = sum(model.p((*context, w)) for w in words)
+        assert abs(total - 1.0) < 1e-9, (context, total)
+    # Seen continuations beat unseen ones; continuation counts make "card" likely after "my".
+    assert model.p(("my", "card")) > model.p(("my", "wallet")) > model.p(("my", "fee"))
+    assert model.p(("i", "want", "to")) > 0.4
+
+
+def test_modified_discounts_come_from_count_of_counts():
+    model = KneserNey(tokenize(CORPUS * 3 + CORPUS[:4], None), order=3)
+    for d1, d2, d3 in model.d[1:]:
+        assert 0 < d1 <= 2 and 0 < d2 <= 3 and 0 < d3 <= 4
+
+
+def test_build_writes_a_model_pocketsphinx_reads_with_the_same_probabilities(tmp_path):
+    out = build_domain_lm(CORPUS, tmp_path / "lm" / "domain.lm.bin", phone_phrases=False)
+    arpa = out.with_suffix(".arpa")
+    assert out.is_file() and arpa.read_text().startswith("\\data\\")
+    assert "zorblax" not in arpa.read_text() and "<unk>" not in arpa.read_text()
+    model = KneserNey(tokenize(CORPUS, pronouncing_dictionary()))
+    lm = pocketsphinx.NGramModel.readfile(str(out))
+    for gram in [("i", "lost", "my"), ("my", "card", EOS), ("please", "block"), ("balance",),
+                 ("want", "to", "block")]:  # the last one backs off
+        ours = math.log10(model.p(gram))
+        theirs = lm.prob(list(reversed(gram))) * LOG10_PER_UNIT
+        assert abs(ours - theirs) < 0.01, (gram, ours, theirs)
+    decoder = pocketsphinx.Decoder(lm=str(out), loglevel="FATAL")
+    assert decoder.lookup_word("balance")
+
+
+def test_rebuilds_only_when_the_sentences_change(tmp_path):
+    out = tmp_path / "domain.lm.bin"
+    build_domain_lm(CORPUS, out, phone_phrases=False)
+    stamp = out.stat().st_mtime_ns
+    build_domain_lm(CORPUS, out, phone_phrases=False)
+    assert out.stat().st_mtime_ns == stamp
+    build_domain_lm([*CORPUS, "where is my refund"], out, phone_phrases=False)
+    assert out.stat().st_mtime_ns != stamp
+    lm = pocketsphinx.NGramModel.readfile(str(out))
+    assert lm.prob(["refund", "my"]) * LOG10_PER_UNIT > -3
+    with pytest.raises(ValueError, match="no training sentences"):
+        build_domain_lm(["zorblax", "..."], tmp_path / "empty.lm.bin", phone_phrases=False)
+
+
+def test_phone_phrases_are_added_by_default(tmp_path):
+    out = build_domain_lm(CORPUS, tmp_path / "domain.lm.bin")
+    lm = pocketsphinx.NGramModel.readfile(str(out))
+    assert lm.prob(["agent", "an", "to"]) * LOG10_PER_UNIT > -2  # from the corpus
+    assert lm.prob(["again", "that", "say"]) * LOG10_PER_UNIT > -2  # from phone_phrases.txt
+
+
+@pytest.mark.slow
+def test_mixing_with_the_generic_model(tmp_path):
+    out = build_domain_lm(
+        CORPUS, tmp_path / "mix.lm.bin", generic_weight=0.3, generic_top_words=2000,
+        phone_phrases=False,
+    )
+    domain_only = build_domain_lm(CORPUS, tmp_path / "dom.lm.bin", phone_phrases=False)
+    mix = pocketsphinx.NGramModel.readfile(str(out))
+    dom = pocketsphinx.NGramModel.readfile(str(domain_only))
+    # A word only the generic model knows is now likely; the domain's n-grams still dominate.
+    assert mix.prob(["conference"]) * LOG10_PER_UNIT > -6 > dom.prob(["conference"]) * LOG10_PER_UNIT
+    assert mix.prob(["card", "my"]) * LOG10_PER_UNIT > -1.5
+    arpa = out.with_suffix(".arpa").read_text().split("\\1-grams:")[1].split("\\2-grams:")[0]
+    total = sum(10 ** float(line.split()[0]) for line in arpa.strip().splitlines())
+    assert abs(total - 1.0) < 0.01  # the mixed unigrams are a distribution

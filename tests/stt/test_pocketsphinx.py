@@ -1,0 +1,109 @@
+"""pocketsphinx on in-domain caller sentences: five synthetic voices through 8 kHz mu-law."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.bench.corpus import VOICES
+from bot.bench.wer import wer
+from stt.factory import RecognizerFactory
+from stt.pocketsphinx_backend import PocketsphinxRecognizer
+from stt.streaming import StreamingRecognizer
+from stt.text import normalise
+
+STEP = 320  # 20 ms at 8 kHz
+
+
+def _transcribe(recognizer, pcm: bytes) -> tuple[list[str], object]:
+    partials = []
+    for i in range(0, len(pcm), STEP):
+        partial = recognizer.accept(pcm[i : i + STEP])
+        if partial is not None:
+            partials.append(partial)
+    return partials, recognizer.final()
+
+
+def test_domain_model_recognizes_callers_in_every_voice(caller_speech, domain_lm):
+    domain = PocketsphinxRecognizer(8000, domain_lm)
+    generic = PocketsphinxRecognizer(8000)
+    results: dict[str, list] = {v: [] for v in VOICES}
+    generic_pairs = []
+    for sentence, voice, pcm in caller_speech:
+        partials, transcript = _transcribe(domain, pcm)
+        ref = normalise(sentence)
+        results[voice].append((ref, normalise(transcript.text)))
+        assert partials, "partials arrive before the final transcript"
+        assert 0.0 <= transcript.confidence <= 1.0
+        starts = [w.start_s for w in transcript.words]
+        assert starts == sorted(starts) and all(w.end_s > w.start_s for w in transcript.words)
+        assert transcript.words[-1].end_s <= len(pcm) / 16000 + 0.05
+        generic_pairs.append((ref, normalise(_transcribe(generic, pcm)[1].text)))
+    domain_pairs = [p for pairs in results.values() for p in pairs]
+    assert wer(domain_pairs) <= 0.20, domain_pairs
+    for voice, pairs in results.items():
+        assert wer(pairs) <= 0.35, (voice, pairs)
+    # The domain model is the point: clearly better than the generic one on the bot's domain.
+    assert wer(domain_pairs) < wer(generic_pairs) - 0.08
+
+
+def test_recognizer_resets_between_utterances(caller_speech, domain_lm):
+    recognizer = PocketsphinxRecognizer(8000, domain_lm)
+    (_, _, dropped), (sentence, _, pcm) = caller_speech[2], caller_speech[7]  # flite:rms voice
+    recognizer.accept(dropped[: len(dropped) // 2])
+    recognizer.reset()  # e.g. a barge-in that turned out to be noise
+    partials, transcript = _transcribe(recognizer, pcm)
+    ref = normalise(sentence)
+    # Nothing of the dropped audio leaks into the next turn (live CMN adapts, so the words
+    # may differ slightly from a fresh decoder's).
+    assert wer([(ref, normalise(transcript.text))]) <= 0.34
+    assert len(transcript.text.split()) <= len(ref.split()) + 1
+    assert transcript.words[0].start_s < 0.6  # word times restart with the utterance
+    again = _transcribe(recognizer, pcm)[1]
+    assert wer([(ref, normalise(again.text))]) <= 0.34
+
+
+def test_factory_falls_back_to_pocketsphinx_with_one_log_line(tmp_path, caplog, domain_lm):
+    caplog.set_level("INFO", logger="stt")
+    factory = RecognizerFactory("auto", tmp_path / "no-such-model", domain_lm)
+    assert factory.backend_name == "pocketsphinx" and factory.language_model == domain_lm
+    assert len([r for r in caplog.records if "no vosk model" in r.getMessage()]) == 1
+    caplog.clear()
+    corrupt = tmp_path / "corrupt"
+    (corrupt / "am").mkdir(parents=True)
+    (corrupt / "am" / "final.mdl").write_bytes(b"not a model")
+    factory = RecognizerFactory("vosk", corrupt, tmp_path / "missing.lm.bin")
+    assert factory.backend_name == "pocketsphinx" and factory.language_model is None
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(messages) == 1 and "could not be loaded" in messages[0]
+    assert isinstance(factory.create(8000), PocketsphinxRecognizer)
+
+
+async def test_streaming_wrapper_keeps_the_event_loop_free(caller_speech, domain_lm):
+    sentence, _, pcm = caller_speech[2]
+    stream = StreamingRecognizer(PocketsphinxRecognizer(8000, domain_lm))
+    ticks = []
+
+    async def ticker():
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(ticker())
+    partials = []
+    for i in range(0, len(pcm), 1600):  # 100 ms chunks
+        partial = await stream.accept(pcm[i : i + 1600])
+        if partial:
+            partials.append(partial)
+    transcript = await stream.final()
+    task.cancel()
+    await stream.close()
+    assert partials and wer([(normalise(sentence), normalise(transcript.text))]) <= 0.25
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert max(gaps) < 0.25  # the loop kept running while decoding
+    try:
+        await stream.accept(b"\x00\x00")
+    except RuntimeError as exc:
+        assert "closed" in str(exc)
+    else:
+        raise AssertionError("a closed recognizer must refuse audio")
