@@ -23,6 +23,7 @@ from bot.channels.base import AudioIn, CallContext, Channel, DtmfIn, HangupIn, I
 from bot.keypad import KeypadCollector
 from bot.log import call_id_var
 from bot.turn_timing import TurnTiming
+from escalation.redact import redact_slots
 from nlu.engine import BotTurn, Digits, Event, Handoff, Text
 
 log = logging.getLogger(__name__)
@@ -272,7 +273,7 @@ class CallSession:
         changed = {k: v for k, v in (turn.slots or {}).items() if v is not None and self.slots.get(k) != v}
         self.slots.update(changed)
         if changed:  # in the call record, so voice scenarios can check what the bot understood
-            await self.services.records.event(self.call_id, "slots", **changed)
+            await self.services.records.event(self.call_id, "slots", **redact_slots(changed))
         if turn.ticket:
             await self.services.save_ticket(self, turn.ticket)
         self._keypad.expect_number = turn.expect == "digits"

@@ -117,6 +117,15 @@ class EscalationSettings(Section):
     session_ttl_s: float = Field(28800.0, ge=60, le=7 * 86400)  # console login lifetime
     cookie_secure: bool = False  # set true behind HTTPS so the session cookie is never sent in clear
 
+    @validator("transfer_target", pre=True)
+    def _number_as_text(cls, value: Any) -> Any:
+        # YAML (the config file, and VOICEBOT_* values) reads +15550009999 as a number and
+        # drops the "+": refuse it rather than dial a different number.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError("write the number in quotes, e.g. '+15550009999' (YAML reads it as a "
+                             "number otherwise and drops the +)")
+        return value
+
 
 class Settings(Section):
     server: ServerSettings = ServerSettings()

@@ -66,6 +66,8 @@ class RoundStats:
         self.latencies: list[float] = []
         self.overheads: list[float] = []
         self.caller_late_frames = 0
+        # The bot's own stamps, ms after it detected the end of speech: transcript, reply, audio.
+        self.stages: dict[str, list[float]] = {"final_transcript": [], "dialogue_reply": [], "first_audio_sent": []}
 
     def add(self, result: Any, default_silence_ms: float) -> None:
         self.completed += 1
@@ -85,6 +87,10 @@ class RoundStats:
             silence = next((t["latency"].get("end_silence_ms") for t in turn.bot_turns
                             if (t.get("latency") or {}).get("end_silence_ms")), default_silence_ms)
             self.latencies.append(turn.latency_ms)
+            for bot_turn in turn.bot_turns[:1]:
+                for stage, values in self.stages.items():
+                    if (bot_turn.get("latency") or {}).get(stage) is not None:
+                        values.append(bot_turn["latency"][stage])
             self.overheads.append(turn.latency_ms - silence)
 
     def p95_overhead(self) -> float:
@@ -173,6 +179,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             marks["cpu0"] = server.cpu_seconds()
             marks["late0"] = _late_frames(server.base_url)
         psutil.cpu_percent(None)
+        me = psutil.Process()
+        callers_cpu0 = sum(me.cpu_times()[:2])
         t0 = time.monotonic()
 
         def warm() -> None:
@@ -182,6 +190,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         stats = asyncio.run(run_round(url, token, scenarios, calls, args.minutes * 60, silence, warm))
         wall = time.monotonic() - t0
         machine_cpu = psutil.cpu_percent(None)
+        callers_cpu = (sum(me.cpu_times()[:2]) - callers_cpu0) / wall * 100
         rss_end = server.rss_mb() if server else float("nan")
         rss_warm = marks.get("rss_warm", rss_end)
         server_cpu = (server.cpu_seconds() - marks["cpu0"]) / wall * 100 if server else float("nan")
@@ -189,12 +198,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         lat = stats.latencies
         row = [calls, round(wall), stats.completed, len(stats.failed), stats.expectation_misses, len(lat),
                percentile(lat, 50), percentile(lat, 95), percentile(lat, 99), stats.p95_overhead(),
-               late, stats.caller_late_frames, server_cpu, machine_cpu,
+               *(percentile(stats.stages[k], 95) for k in stats.stages),
+               late, stats.caller_late_frames, server_cpu, callers_cpu, machine_cpu,
                marks.get("rss_start", float("nan")), rss_warm, rss_end,
                (rss_end / rss_warm - 1) * 100 if server else float("nan"), "yes" if stats.ok() else "no"]
         rows.append(row)
         raw.append({"calls": calls, "wall_s": wall, "latencies_ms": lat, "overheads_ms": stats.overheads,
-                    "failed": stats.failed, "load_avg": os.getloadavg()})
+                    "failed": stats.failed, "stages_ms": stats.stages, "load_avg": os.getloadavg()})
         print(f"  {calls} calls: {stats.completed} completed, {len(stats.failed)} failed, "
               f"p95 overhead {stats.p95_overhead():.0f} ms, server CPU {server_cpu:.0f} %, "
               f"load {os.getloadavg()[0]:.2f}", flush=True)
@@ -214,8 +224,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             server.stop()
     emit("Load: concurrent real-time calls running voice scenarios in a loop",
          ["calls", "wall s", "calls done", "failed", "expectation misses", "turns", "p50 ms", "p95 ms",
-          "p99 ms", "p95 overhead ms", "late frames (bot)", "late frames (callers)", "server CPU %",
-          "machine CPU %", "RSS start MB", "RSS warm MB", "RSS end MB", "RSS growth %", "ok"],
+          "p99 ms", "p95 overhead ms", "p95 transcript ms", "p95 reply ms", "p95 first audio ms", "late frames (bot)",
+          "late frames (callers)", "server CPU %", "callers CPU %", "machine CPU %", "RSS start MB", "RSS warm MB", "RSS end MB", "RSS growth %", "ok"],
          rows, args.json, {"end_silence_ms": silence, "overhead_limit_ms": OVERHEAD_LIMIT_MS,
                            "max_calls": best, "scenarios": [s.id for s in scenarios], "raw": raw})
     return 0

@@ -72,6 +72,7 @@ class TwilioCaller:
         self._sent_all.set()
         self._bot_audio: list[tuple[float, bytes]] = []
         self._speech_ended_at: float | None = None
+        self._tail_silence_s = 0.0
         self._audio_event = asyncio.Event()
         self._closed = asyncio.Event()
         self._seq = 0
@@ -124,7 +125,8 @@ class TwilioCaller:
                 if self._outbox.empty():
                     frame = SILENCE_FRAME
                     if not self._sent_all.is_set():
-                        self._speech_ended_at = time.monotonic()
+                        # The audio may end in silence: speech ended that much earlier.
+                        self._speech_ended_at = time.monotonic() - self._tail_silence_s
                         self._sent_all.set()
                 else:
                     frame = self._outbox.get_nowait()
@@ -137,6 +139,7 @@ class TwilioCaller:
 
     async def say_pcm(self, pcm8k: bytes) -> None:
         """Speak PCM16 8 kHz audio; returns when its last frame has been sent."""
+        self._tail_silence_s = trailing_silence_s(pcm8k)
         mulaw = pcm16_to_mulaw(pcm8k)
         size = FRAME_BYTES_8K // 2
         if len(mulaw) % size:
@@ -253,6 +256,19 @@ class TwilioCaller:
                 await task
         if self._session is not None:
             await self._session.close()
+
+
+def trailing_silence_s(pcm: bytes, rate: int = 8000, level: float = 300.0) -> float:
+    """Seconds of near-silence at the end of PCM16 audio (10 ms windows below `level` RMS)."""
+    samples = np.frombuffer(pcm, "<i2").astype(np.float64)
+    window = rate // 100
+    count = len(samples) // window
+    if count == 0:
+        return 0.0
+    levels = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
+    loud = np.nonzero(levels >= level)[0]
+    quiet_windows = count if loud.size == 0 else count - 1 - int(loud[-1])
+    return (quiet_windows * window + len(samples) - count * window) / rate
 
 
 def rms(pcm: bytes) -> float:

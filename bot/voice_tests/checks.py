@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from escalation.redact import redact
+from escalation.redact import redact, redact_slots
 
 
 @dataclass
@@ -78,7 +78,8 @@ def assign(results: list[TurnResult], record: dict[str, Any]) -> None:
 
 def _redacted(name: str, value: str) -> str:
     """How the record stores `value` under `name` (records are redacted)."""
-    return str(json.loads(redact(json.dumps({name: value}))).get(name, value))
+    masked = redact_slots({name: value})[name]
+    return str(json.loads(redact(json.dumps({name: masked}))).get(name, masked))
 
 
 def _contains(actual: Any, expected: Any, name: str) -> bool:

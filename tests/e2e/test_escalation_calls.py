@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.caller.twilio_client import TwilioCaller, rms
+from bot.caller.twilio_client import TwilioCaller
 from bot.caller.voices import speak
 from escalation.services import EscalationServices
 from escalation.web import setup_escalation
@@ -42,6 +42,14 @@ async def queue_for_agent(caller: TwilioCaller) -> None:
     """Greeting, then keypad 0: the caller asks for a person."""
     await caller.listen(timeout_s=30)
     await caller.press("0")
+
+
+async def hear(call: TwilioCaller, seconds: float, timeout_s: float = 20.0) -> float:
+    """Wait until the caller has heard `seconds` of bot audio since now (hold audio never
+    pauses, so `listen()`, which waits for a pause, is no use while holding)."""
+    since = time.monotonic()
+    await until(_const(call), lambda c: c.bot_audio_since(since) >= seconds, timeout=timeout_s)
+    return call.bot_audio_since(since)
 
 
 async def waiting_ids(api) -> list[str]:
@@ -83,12 +91,11 @@ async def test_keypad_1_while_holding_books_a_callback_and_ends_politely(bot_ser
     async with TwilioCaller(bot_server.ws_url, bot_server.token, caller="+15550170001") as call:
         await queue_for_agent(call)
         sid = call.log.call_sid
-        first_hold = await call.listen(timeout_s=20)  # "Please hold... you are next in line..."
-        assert first_hold.duration_s > 2.0 and rms(first_hold.audio) > 300
+        assert await hear(call, 3.0) >= 3.0  # "Please hold... you are next in line..."
+        pressed = time.monotonic()
         await call.press("1")
-        goodbye = await call.listen(timeout_s=20, quiet_s=1.5)
-        assert goodbye.duration_s > 1.5, "no 'we will call you back'"
-        assert await call.wait_closed(15), "the bot did not end the call after booking the callback"
+        assert await call.wait_closed(20), "the bot did not end the call after booking the callback"
+        assert call.bot_audio_since(pressed) > 1.5, "no 'we will call you back'"
     async with api_session(bot_server.base_url, "cara", PASSWORD) as api:
         assert sid not in await waiting_ids(api)
         booked = [c for c in await callbacks(api) if c["call_id"] == sid]
@@ -105,7 +112,7 @@ async def test_saying_call_me_back_while_holding_books_a_callback(bot_server) ->
     async with TwilioCaller(bot_server.ws_url, bot_server.token, caller="+15550170002") as call:
         await queue_for_agent(call)
         sid = call.log.call_sid
-        await call.listen(timeout_s=20)
+        assert await hear(call, 2.0) >= 2.0
         await call.say_pcm(speak("please call me back", "rms"))
         assert await call.wait_closed(25), "the bot did not book a callback on 'call me back'"
     async with api_session(bot_server.base_url, "cara", PASSWORD) as api:
@@ -161,6 +168,7 @@ async def test_no_answer_requeue_then_kill_9_restart_keeps_every_escalation(star
                           ready_path="/readyz", timeout_s=180)
     async with api_session(server.base_url, "dana", PASSWORD) as api:
         lost = await until(lambda: callbacks(api), lambda cbs: len(cbs) >= 4, timeout=15)
+        lost.reverse()  # the API lists newest first
         assert [c["call_id"] for c in lost] == [e["call_id"] for e in before]
         for task, entry in zip(lost, before):
             assert task["context"] == entry["context"]
@@ -184,7 +192,7 @@ async def test_no_answer_requeue_then_kill_9_restart_keeps_every_escalation(star
 
 async def test_twilio_transfer_to_a_number_answers_connect_action_with_dial(start_server) -> None:
     env = {"VOICEBOT_CALLS__STREAM_SECRET": TOKEN,
-           "VOICEBOT_ESCALATION__TRANSFER_TARGET": "+15550009999"}
+           "VOICEBOT_ESCALATION__TRANSFER_TARGET": "'+15550009999'"}  # quoted: YAML
     server = start_server(env, ready_path="/readyz", timeout_s=180)
     async with TwilioCaller(ws_url(server), TOKEN) as call:
         await queue_for_agent(call)

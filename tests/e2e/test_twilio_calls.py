@@ -138,3 +138,38 @@ async def test_wrong_token_is_refused(bot_server) -> None:
     async with caller as call:
         assert await call.wait_closed(10)
         assert call.log.close_code == 4401
+
+
+async def test_metrics_show_turn_latency_and_outcomes(bot_server) -> None:
+    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+        await call.listen(timeout_s=20)
+        await call.say_pcm(speak("how long does a transfer take", "rms"))
+        await call.listen(timeout_s=20)
+    await asyncio.sleep(1.0)
+    with urllib.request.urlopen(bot_server.base_url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    samples = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+               if line and not line.startswith("#")}
+    assert samples["voicebot_response_seconds_count"] >= 1
+    assert samples['voicebot_turn_stage_seconds_count{stage="first_audio_sent"}'] >= 1
+    assert samples['voicebot_calls_started_total{channel="twilio"}'] >= 1
+    assert any(k.startswith("voicebot_calls_ended_total{") for k in samples)
+
+
+async def test_sigterm_lets_a_call_finish_then_ends_it_politely(start_server) -> None:
+    import signal
+
+    server = start_server({"VOICEBOT_CALLS__STREAM_SECRET": "drain",
+                           "VOICEBOT_SERVER__SHUTDOWN_TIMEOUT_S": "2"},
+                          ready_path="/readyz", timeout_s=180)
+    url = server.base_url.replace("http://", "ws://") + "/twilio/media"
+    async with TwilioCaller(url, "drain") as call:
+        await call.listen(timeout_s=20)  # the greeting
+        server.proc.send_signal(signal.SIGTERM)
+        goodbye = await call.listen(timeout_s=10)  # said when the 2 s grace period is over
+        assert goodbye.duration_s > 1.0, "the caller was cut off without a goodbye"
+        assert await call.wait_closed(10)
+    assert server.proc.wait(30) == 0
+    log = server.log()
+    assert "ending 1 call(s) still active" in log
+    assert "Traceback" not in log

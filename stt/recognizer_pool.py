@@ -1,0 +1,331 @@
+"""Recognition in worker processes: the event loop only moves bytes through pipes.
+
+pocketsphinx holds the GIL while it builds or runs a decoder, so in threads it stalls the
+event loop that paces every call's audio (measured: 80 ms-1.2 s lags with 4 decodes) and
+caps recognition at one core. `RecognizerPool` runs `workers` processes
+(`python -m stt.recognizer_worker`), each with its own warm decoders, and gives every
+call a `PooledRecognizer` stream on the least-loaded worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from stt import pool_wire as wire
+from stt.recognizer import RecognizerError, Transcript
+
+log = logging.getLogger(__name__)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # for `-m stt.recognizer_worker`
+MAX_PENDING = 100  # requests in flight per stream: 2 s of 20 ms frames
+MAX_WRITE_BUFFER = 4 * 1024 * 1024  # bytes queued to one worker's stdin
+
+
+class _Worker:
+    """One worker process, its pipes and the requests waiting for an answer."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, on_exit: object) -> None:
+        self.proc = proc
+        self.pending: dict[int, asyncio.Future[bytes]] = {}
+        self.streams = 0
+        self.alive = True
+        self.error = "recognizer worker exited"
+        self._ids = itertools.count(1)
+        self._on_exit = on_exit
+        self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    async def handshake(self) -> dict[str, object]:
+        try:
+            req_id, status, body = await self._read()
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            raise RecognizerError("recognizer worker exited while starting") from exc
+        if req_id != wire.HELLO_ID or status != wire.OK:
+            raise RecognizerError(f"recognizer worker failed to start: {body.decode(errors='replace')}")
+        self._reader = asyncio.create_task(self._read_loop())
+        return json.loads(body)
+
+    async def _read(self) -> tuple[int, int, bytes]:
+        assert self.proc.stdout is not None
+        header = await self.proc.stdout.readexactly(wire.RESPONSE.size)
+        size, req_id, status = wire.RESPONSE.unpack(header)
+        body = await self.proc.stdout.readexactly(size) if size else b""
+        return req_id, status, body
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                req_id, status, body = await self._read()
+                future = self.pending.pop(req_id, None)
+                if future is None or future.done():
+                    continue
+                if status == wire.OK:
+                    future.set_result(body)
+                else:
+                    future.set_exception(RecognizerError(body.decode(errors="replace")))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        except Exception as exc:
+            log.error("recognizer worker %d: bad response stream: %s", self.pid, exc)
+        finally:
+            self.fail(f"recognizer worker {self.pid} exited")
+            self._on_exit(self)  # type: ignore[operator]
+            await self._reap()
+
+    async def _reap(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
+            self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 2.0)
+        except asyncio.TimeoutError:  # it closed stdout but hangs: do not leave it behind
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+
+    def fail(self, error: str) -> None:
+        """Mark the worker dead and fail everything waiting on it."""
+        if self.alive:
+            self.alive = False
+            self.error = error
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(RecognizerError(self.error))
+        self.pending.clear()
+
+    def send(self, op: int, stream_id: int, body: bytes = b"") -> asyncio.Future[bytes]:
+        """Queue one request (never blocks); its future resolves with the response body."""
+        if not self.alive:
+            raise RecognizerError(self.error)
+        stdin = self.proc.stdin
+        assert stdin is not None
+        if stdin.transport.get_write_buffer_size() > MAX_WRITE_BUFFER:
+            raise RecognizerError("recognizer worker is too far behind")
+        req_id = next(self._ids) & 0xFFFFFFFF or next(self._ids)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self.pending[req_id] = future
+        try:
+            stdin.write(wire.request(req_id, op, stream_id, body))
+        except (ConnectionError, RuntimeError) as exc:
+            self.pending.pop(req_id, None)
+            self.fail(f"recognizer worker {self.pid} pipe closed: {exc}")
+            raise RecognizerError(self.error) from exc
+        return future
+
+    async def stop(self, timeout: float) -> None:
+        """Close stdin (the worker exits on EOF); kill it if it does not go in time."""
+        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
+            self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), timeout)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+
+
+class PooledRecognizer:
+    """One call's stream on a pool worker; the async surface of `StreamingRecognizer`.
+
+    Requests of one stream are answered in order; a dead worker or a stream that falls
+    `MAX_PENDING` requests behind raises `RecognizerError`.
+    """
+
+    def __init__(self, worker: _Worker, stream_id: int, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self._worker = worker
+        self._id = stream_id
+        self._in_flight = 0
+        self._closed = False
+
+    async def _call(self, op: int, body: bytes = b"") -> bytes:
+        if self._closed:
+            raise RuntimeError("PooledRecognizer is closed")
+        if self._in_flight >= MAX_PENDING:
+            raise RecognizerError(f"recognizer stream is {self._in_flight} requests behind")
+        future = self._worker.send(op, self._id, body)
+        self._in_flight += 1
+        try:
+            return await future
+        finally:
+            self._in_flight -= 1
+
+    async def accept(self, pcm: bytes) -> str | None:
+        """Feed audio; the new partial transcript when it changed, else None."""
+        return wire.decode_partial(await self._call(wire.ACCEPT, bytes(pcm)))
+
+    async def final(self) -> Transcript:
+        """End the utterance and return its transcript."""
+        return wire.decode_transcript(await self._call(wire.FINAL))
+
+    async def reset(self) -> None:
+        """Drop the current utterance without a result."""
+        await self._call(wire.RESET)
+
+    async def close(self) -> None:
+        """Give the decoder back to the worker's warm set (quietly if the worker is gone)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._worker.streams -= 1
+        if self._worker.alive:
+            with contextlib.suppress(RecognizerError):
+                await self._worker.send(wire.CLOSE, self._id)
+
+    async def __aenter__(self) -> PooledRecognizer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def _worker_args(
+    backend: str, vosk: Path | None, lm: Path | None, warm: int, warm_rate: int
+) -> list[str]:
+    # Absolute paths: the worker resolves them on its own.
+    args = ["--backend", backend, "--warm", str(warm), "--warm-rate", str(warm_rate)]
+    if vosk is not None:
+        args += ["--vosk-model", os.path.abspath(vosk)]
+    if lm is not None:
+        args += ["--domain-lm", os.path.abspath(lm)]
+    return args
+
+
+class RecognizerPool:
+    """Worker processes that each hold a recognizer factory and warm decoders."""
+
+    def __init__(self, args: list[str], workers: int) -> None:
+        self._args = args
+        self._size = workers
+        self._workers: list[_Worker] = []
+        self._spawning: set[asyncio.Task[_Worker]] = set()
+        self._stream_ids = itertools.count(1)
+        self._closed = False
+        self._hello: dict[str, object] = {}
+
+    @classmethod
+    async def start(
+        cls,
+        backend: str = "auto",
+        vosk_model_path: Path | None = None,
+        domain_lm_path: Path | None = None,
+        workers: int = 2,
+        warm_decoders: int = 4,
+        warm_rate: int = 8000,
+    ) -> RecognizerPool:
+        """Start `workers` processes, each with `warm_decoders` decoders at `warm_rate`
+        ready; returns when all answered (RecognizerError if one cannot start)."""
+        if workers < 1:
+            raise ValueError("a recognizer pool needs at least one worker")
+        args = _worker_args(backend, vosk_model_path, domain_lm_path, warm_decoders, warm_rate)
+        pool = cls(args, workers)
+        results = await asyncio.gather(*(pool._spawn() for _ in range(workers)), return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            await pool.close()
+            raise failed[0]
+        return pool
+
+    async def _spawn(self) -> _Worker:
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{path}" if path else ROOT}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "stt.recognizer_worker", *self._args,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            # Its own session: a Ctrl-C to the server's process group must not kill the
+            # workers before the server has drained its calls.
+            start_new_session=True,
+            env=env,
+        )
+        worker = _Worker(proc, self._worker_exited)
+        try:
+            self._hello = await worker.handshake()
+        except BaseException:
+            await worker.stop(timeout=1.0)
+            raise
+        if self._closed:
+            await worker.stop(timeout=1.0)
+            raise RecognizerError("recognizer pool is closed")
+        self._workers.append(worker)
+        return worker
+
+    def _worker_exited(self, worker: _Worker) -> None:
+        if worker not in self._workers:
+            return
+        self._workers.remove(worker)
+        if self._closed:
+            return
+        log.error("%s; starting a new recognizer worker", worker.error)
+        task = asyncio.create_task(self._spawn())
+        self._spawning.add(task)
+        task.add_done_callback(self._spawned)
+
+    def _spawned(self, task: asyncio.Task[_Worker]) -> None:
+        self._spawning.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("recognizer worker could not be replaced: %s", task.exception())
+
+    @property
+    def backend_name(self) -> str:
+        return str(self._hello.get("backend", ""))
+
+    @property
+    def language_model(self) -> Path | None:
+        """The pocketsphinx language model in use (None: the generic one, or vosk)."""
+        lm = self._hello.get("language_model")
+        return Path(str(lm)) if lm else None
+
+    @property
+    def worker_pids(self) -> list[int]:
+        return [w.pid for w in self._workers]
+
+    async def open(self, sample_rate: int) -> PooledRecognizer:
+        """A recognizer stream for one call on the least-loaded live worker."""
+        while True:
+            if self._closed:
+                raise RecognizerError("recognizer pool is closed")
+            live = [w for w in self._workers if w.alive]
+            if live:
+                break
+            if not self._spawning:  # every replacement failed: try once more now
+                await self._spawn()
+                continue
+            await asyncio.wait(set(self._spawning), return_when=asyncio.FIRST_COMPLETED)
+        worker = min(live, key=lambda w: (w.streams, len(w.pending)))
+        stream_id = next(self._stream_ids) & 0xFFFFFFFF
+        worker.streams += 1
+        try:
+            await worker.send(wire.OPEN, stream_id, int(sample_rate).to_bytes(4, "little"))
+        except BaseException:
+            worker.streams -= 1
+            raise
+        return PooledRecognizer(worker, stream_id, sample_rate)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Stop every worker (open streams then raise RecognizerError)."""
+        self._closed = True
+        for task in list(self._spawning):
+            task.cancel()
+        await asyncio.gather(*self._spawning, return_exceptions=True)
+        workers, self._workers = list(self._workers), []
+        for worker in workers:
+            worker.fail("recognizer pool is closed")
+        await asyncio.gather(*(w.stop(timeout) for w in workers))
+
+    async def __aenter__(self) -> RecognizerPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

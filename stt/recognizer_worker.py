@@ -1,0 +1,158 @@
+"""A recognizer worker process (`python -m stt.recognizer_worker`), started by
+`stt.recognizer_pool.RecognizerPool`: requests on stdin, responses on stdout (see
+`stt.pool_wire`), handled one at a time in arrival order. It exits on stdin EOF.
+
+It builds one `RecognizerFactory` and keeps `--warm` decoders ready; a closed stream's
+decoder is reset and goes back to the warm set, and missing warm decoders are built
+only while no request is waiting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import select
+import signal
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from stt import pool_wire as wire
+
+log = logging.getLogger("stt.recognizer_worker")
+
+
+class Decoders:
+    """Warm decoders per sample rate and the open streams."""
+
+    def __init__(self, factory: Any, warm: int, warm_rate: int) -> None:
+        self.factory = factory
+        self.warm = warm
+        self.warm_rate = warm_rate
+        self.idle: dict[int, list[Any]] = {}
+        self.streams: dict[int, Any] = {}
+        self._cmn: dict[int, str] = {}
+
+    def _new(self, rate: int) -> Any:
+        recognizer = self.factory.create(rate)
+        decoder = getattr(recognizer, "_decoder", None)
+        if decoder is not None and hasattr(decoder, "get_cmn"):
+            # pocketsphinx adapts its cepstral mean during a call; a reused decoder must
+            # start the next call from the initial mean, or it decodes unlike a fresh one.
+            self._cmn[id(recognizer)] = decoder.get_cmn()
+        return recognizer
+
+    def needs_warming(self) -> bool:
+        return len(self.idle.get(self.warm_rate, [])) < self.warm
+
+    def warm_one(self) -> None:
+        self.idle.setdefault(self.warm_rate, []).append(self._new(self.warm_rate))
+
+    def open(self, stream_id: int, rate: int) -> None:
+        idle = self.idle.get(rate)
+        self.streams[stream_id] = idle.pop() if idle else self._new(rate)
+
+    def close(self, stream_id: int) -> None:
+        recognizer = self.streams.pop(stream_id, None)
+        if recognizer is None:
+            return
+        recognizer.reset()
+        cmn = self._cmn.get(id(recognizer))
+        if cmn is not None:
+            recognizer._decoder.set_cmn(cmn)
+        idle = self.idle.setdefault(recognizer.sample_rate, [])
+        if len(idle) < max(self.warm, 1):
+            idle.append(recognizer)
+        else:
+            self._cmn.pop(id(recognizer), None)
+
+
+def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes:
+    """The response body for one request (raises on failure)."""
+    if op == wire.OPEN:
+        decoders.open(stream_id, int.from_bytes(body, "little"))
+        return b""
+    if op == wire.CLOSE:
+        decoders.close(stream_id)
+        return b""
+    recognizer = decoders.streams.get(stream_id)
+    if recognizer is None:
+        raise KeyError(f"no open stream {stream_id}")
+    if op == wire.ACCEPT:
+        return wire.encode_partial(recognizer.accept(body))
+    if op == wire.FINAL:
+        return wire.encode_transcript(recognizer.final())
+    if op == wire.RESET:
+        recognizer.reset()
+        return b""
+    raise ValueError(f"unknown op {op}")
+
+
+def serve(decoders: Decoders, fd_in: int, out: BinaryIO) -> None:
+    buf = bytearray()
+    header = wire.REQUEST.size
+    while True:
+        if len(buf) >= header:
+            size, req_id, op, stream_id = wire.REQUEST.unpack_from(buf)
+            if size > wire.MAX_BODY:
+                raise SystemExit(f"recognizer worker: corrupt request (body {size} bytes)")
+            if len(buf) >= header + size:
+                body = bytes(buf[header : header + size])
+                del buf[: header + size]
+                try:
+                    out.write(wire.response(req_id, wire.OK, handle(decoders, op, stream_id, body)))
+                except Exception as exc:  # any backend failure goes back to that one request
+                    message = f"{type(exc).__name__}: {exc}"
+                    out.write(wire.response(req_id, wire.ERROR, message.encode()[:2000]))
+                continue
+        out.flush()
+        if decoders.needs_warming() and not select.select([fd_in], [], [], 0)[0]:
+            decoders.warm_one()
+            continue
+        data = os.read(fd_in, 1 << 16)
+        if not data:
+            return
+        buf += data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m stt.recognizer_worker")
+    parser.add_argument("--backend", default="auto")
+    parser.add_argument("--vosk-model", type=Path, default=None)
+    parser.add_argument("--domain-lm", type=Path, default=None)
+    parser.add_argument("--warm", type=int, default=4)
+    parser.add_argument("--warm-rate", type=int, default=8000)
+    args = parser.parse_args(argv)
+    # The server drains calls on Ctrl-C and then closes our stdin; ignore the signal here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="recognizer worker %(process)d: %(levelname)s %(message)s")
+    # Our stdout is the protocol: anything a library prints goes to stderr instead.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    try:
+        from stt.factory import RecognizerFactory
+
+        factory = RecognizerFactory(args.backend, args.vosk_model, args.domain_lm)
+        decoders = Decoders(factory, args.warm, args.warm_rate)
+        while decoders.needs_warming():
+            decoders.warm_one()
+    except Exception as exc:
+        out.write(wire.response(wire.HELLO_ID, wire.ERROR, str(exc).encode()[:2000]))
+        out.flush()
+        return 1
+    lm = factory.language_model
+    hello = {"backend": factory.backend_name, "language_model": str(lm) if lm else None}
+    out.write(wire.response(wire.HELLO_ID, wire.OK, json.dumps(hello).encode()))
+    out.flush()
+    try:
+        serve(decoders, 0, out)
+    except BrokenPipeError:
+        pass  # the pool went away
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

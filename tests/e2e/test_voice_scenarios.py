@@ -1,0 +1,42 @@
+"""A representative subset of the voice scenarios, as real calls through the same runner as
+`voicebot test voice` (the full set: `voicebot test voice`, about 7 minutes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.voice_tests.report import scenario_text, write_junit
+from bot.voice_tests.runner import run_scenarios
+from bot.voice_tests.scenario import load_scenario
+
+pytestmark = pytest.mark.slow
+
+VOICE_DIR = Path(__file__).resolve().parents[2] / "nlu" / "tests" / "voice"
+SUBSET = [
+    "faq_card_arrival",  # FAQ, goodbye hangs up
+    "complaint_happy_path",  # the form, keypad digits, read-back, ticket
+    "bargein_faq",  # talking over an answer
+    "silence_reprompt",  # no input, then a question
+    "escalate_keypad_zero",  # keypad 0 -> person
+    "escalate_hold_callback_keypad",  # queue, hold, keypad 1 -> callback
+    "noise_20db",  # a noisy line
+    "out_of_scope_then_faq",  # declined once, then answered
+]
+
+
+async def test_representative_voice_scenarios_pass(bot_server, tmp_path: Path) -> None:
+    scenarios = [load_scenario(VOICE_DIR / f"{name}.yml") for name in SUBSET]
+    results = await run_scenarios(scenarios, bot_server.ws_url, bot_server.token, concurrency=4)
+    report = "\n".join(scenario_text(r) for r in results)
+    assert all(r.passed for r in results), report
+    # Every answered turn was timed, and the record matched each caller turn.
+    for result in results:
+        assert result.outcome is not None, result.scenario.id
+        for turn in result.turns[1:]:
+            if turn.expect.get("intent"):
+                assert turn.latency_ms is not None and turn.bot_turns, (result.scenario.id, turn.label)
+    junit = tmp_path / "voice.xml"
+    write_junit(results, junit, 0.0)
+    assert junit.read_text().count("<testcase") == len(SUBSET)
