@@ -7,6 +7,7 @@ import json
 import time
 import urllib.request
 
+import aiohttp
 import pytest
 
 from bot.caller.dial import fetch_record
@@ -146,8 +147,8 @@ async def test_metrics_show_turn_latency_and_outcomes(bot_server) -> None:
         await call.say_pcm(speak("how long does a transfer take", "rms"))
         await call.listen(timeout_s=20)
     await asyncio.sleep(1.0)
-    with urllib.request.urlopen(bot_server.base_url + "/metrics", timeout=5) as response:
-        text = response.read().decode()
+    async with aiohttp.ClientSession() as http, http.get(bot_server.base_url + "/metrics") as response:
+        text = await response.text()
     samples = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
                if line and not line.startswith("#")}
     assert samples["voicebot_response_seconds_count"] >= 1
