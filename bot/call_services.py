@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -14,14 +13,14 @@ from bot import prompts
 from bot.call_records import CallRecords
 from bot.config import Settings
 from bot.metrics import CallMetrics
-from stt.streaming import StreamingRecognizer
+from stt.recognizer_pool import PooledRecognizer
 from tts.player import Player
 
 if TYPE_CHECKING:
     from bot.call import CallSession
     from bot.channels.base import Channel
     from nlu.engine import DialogueEngine, Handoff
-    from stt.factory import RecognizerFactory
+    from stt.recognizer_pool import RecognizerPool
     from tts.service import SpeechService
 
 log = logging.getLogger(__name__)
@@ -35,35 +34,19 @@ class CallServices:
     metrics: CallMetrics
     records: CallRecords
     engine: DialogueEngine
-    recognizers: RecognizerFactory
+    recognizers: RecognizerPool
     speech: SpeechService
     escalation: Any = None  # escalation.services.EscalationServices, once wired
     handoffs: Any = None  # bot.handoff.HandoffDesk
     prompt_audio: dict[tuple[str, str], bytes] = field(default_factory=dict)
-    idle_recognizers: dict[int, list[Any]] = field(default_factory=dict)
 
-    async def prewarm_recognizers(self, rates: list[int], count: int) -> None:
-        """Build recognizers ahead of calls: building one holds the GIL for ~0.5 s (measured),
-        which would stall every call's audio if it happened when a call starts."""
-        for rate in rates:
-            for _ in range(count):
-                recognizer = await asyncio.to_thread(self.recognizers.create, rate)
-                self.idle_recognizers.setdefault(rate, []).append(recognizer)
+    async def open_recognizer(self, sample_rate: int) -> PooledRecognizer:
+        """A recognizer stream for one call, in a recognition worker process."""
+        return await self.recognizers.open(sample_rate)
 
-    async def open_recognizer(self, sample_rate: int) -> StreamingRecognizer:
-        """A recognizer for one call at the channel's rate: a warm one if any is idle."""
-        idle = self.idle_recognizers.get(sample_rate)
-        recognizer = idle.pop() if idle else await asyncio.to_thread(self.recognizers.create, sample_rate)
-        return StreamingRecognizer(recognizer)
-
-    async def release_recognizer(self, streaming: StreamingRecognizer) -> None:
-        """Return a call's recognizer to the idle set, reset for the next call."""
-        try:
-            await streaming.reset()
-        finally:
-            await streaming.close()
-        recognizer = streaming.recognizer
-        self.idle_recognizers.setdefault(recognizer.sample_rate, []).append(recognizer)
+    async def release_recognizer(self, stream: PooledRecognizer) -> None:
+        """Close a call's stream; its decoder goes back to the worker's warm set."""
+        await stream.close()
 
     def new_player(self, channel: Channel, on_frame_sent: Callable[[], None]) -> Player:
         async def send(frame: bytes) -> None:

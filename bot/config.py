@@ -62,7 +62,8 @@ class SttSettings(Section):
     domain_lm_path: Path = Path("models/domain-lm/domain.lm.bin")  # built by `voicebot train`
     preroll_ms: int = Field(300, ge=0, le=2000)
     noise_gate_db: float = Field(3.0, ge=0, le=30)
-    warm_recognizers: int = Field(4, ge=0, le=200)  # 8 kHz recognizers built at start-up
+    workers: int = Field(2, ge=1, le=64)  # recognition worker processes (one per core)
+    warm_recognizers: int = Field(4, ge=0, le=200)  # 8 kHz decoders each worker keeps ready
 
 
 class TtsSettings(Section):
@@ -187,13 +188,21 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
                 f"environment variable {name}: expected {ENV_PREFIX}SECTION__KEY, "
                 f"e.g. {ENV_PREFIX}SERVER__PORT"
             )
-        # YAML parsing gives "true"/"8080" their natural types; pydantic validates them.
-        try:
-            value = yaml.safe_load(raw) if raw != "" else ""
-        except yaml.YAMLError:
-            value = raw
-        overrides.setdefault(parts[0], {})[parts[1]] = value
+        overrides.setdefault(parts[0], {})[parts[1]] = _env_value(parts[0], parts[1], raw)
     return overrides
+
+
+def _env_value(section: str, key: str, raw: str) -> Any:
+    """Text fields take the variable as it is ("+15550001111" stays text); others are read as
+    YAML so "true", "8080" and "[a, b]" get their types, which pydantic then validates."""
+    model = Settings.__fields__.get(section)
+    field = model.type_.__fields__.get(key) if model is not None else None
+    if field is not None and field.outer_type_ in (str, Path):
+        return raw
+    try:
+        return yaml.safe_load(raw) if raw != "" else ""
+    except yaml.YAMLError:
+        return raw
 
 
 def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:

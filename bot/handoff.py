@@ -44,7 +44,14 @@ class HandoffDesk:
     async def hand_off(self, session: CallSession, handoff: Handoff) -> None:
         settings = self.services.settings.escalation
         escalation = self.services.escalation
+        context = build_context(
+            call_id=session.call_id, caller=session.context.caller, channel=session.context.channel,
+            reason=handoff.reason, priority=handoff.priority, last_intent=session.last_intent,
+            confidence=session.last_confidence, slots=session.slots, transcript=session.transcript,
+        )
         if settings.transfer_target:
+            if escalation is not None:  # the screen pop of whoever answers the transferred call
+                await escalation.record_transfer(context, settings.transfer_target)
             await session.speak([prompts.CONNECTING])
             if await session.channel.transfer(settings.transfer_target):
                 session.finish("transferred")
@@ -52,11 +59,6 @@ class HandoffDesk:
         if escalation is None:
             await self._goodbye(session, prompts.NO_AGENT_TRANSFER, "no_agents")
             return
-        context = build_context(
-            call_id=session.call_id, caller=session.context.caller, channel=session.context.channel,
-            reason=handoff.reason, priority=handoff.priority, last_intent=session.last_intent,
-            confidence=session.last_confidence, slots=session.slots, transcript=session.transcript,
-        )
         if not escalation.is_open():
             await self._closed(session, context.to_dict())
             return

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from bot.call_records import CallRecords
 from bot.call_registry import CallRegistry
@@ -26,7 +27,7 @@ async def open_services(settings: Settings, metrics: CallMetrics,
     from bot.dialogue import open_engine
     from bot.handoff import HandoffDesk
     from escalation.services import EscalationServices
-    from stt.factory import RecognizerFactory
+    from stt.recognizer_pool import RecognizerPool
     from tts.service import SpeechService
 
     data_dir = settings.path(settings.paths.data_dir)
@@ -38,12 +39,16 @@ async def open_services(settings: Settings, metrics: CallMetrics,
         await speech.start()
         stack.push_async_callback(speech.close)
 
-        recognizers = await asyncio.to_thread(
-            RecognizerFactory,
+        # Recognition runs in worker processes: pocketsphinx holds the GIL while it decodes,
+        # which in threads would stall the loop that paces every call's audio.
+        recognizers = await RecognizerPool.start(
             backend=settings.stt.backend,
             vosk_model_path=settings.path(settings.stt.vosk_model_path),
             domain_lm_path=_domain_lm(settings),
+            workers=settings.stt.workers,
+            warm_decoders=settings.stt.warm_recognizers,
         )
+        stack.push_async_callback(recognizers.close)
         log.info("speech recognizer: %s (language model: %s)", recognizers.backend_name,
                  recognizers.language_model or "generic")
 
@@ -62,14 +67,9 @@ async def open_services(settings: Settings, metrics: CallMetrics,
                                 recognizers=recognizers, speech=speech, escalation=escalation)
         services.handoffs = HandoffDesk(services)
         await services.prerender_prompts(CHANNEL_FORMATS)
-        await services.prewarm_recognizers([8000], settings.stt.warm_recognizers)
         yield services
 
 
-def _domain_lm(settings: Settings):
-    if not settings.stt.domain_language_model:
-        return None
-    from stt.language_model import DEFAULT_LM_PATH
-
-    return settings.path(settings.paths.models_dir) / DEFAULT_LM_PATH.relative_to("models")
-
+def _domain_lm(settings: Settings) -> Path | None:
+    """The recognizer's domain language model, when it is wanted (built by `voicebot train`)."""
+    return settings.path(settings.stt.domain_lm_path) if settings.stt.domain_language_model else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,6 +24,8 @@ REASON_TEXT = {
     "no_input": "the caller did not answer",
 }
 
+ASKED_FOR_PERSON = ("request_human", "caller_request")
+
 
 def _humanize(name: str | None) -> str:
     return (name or "").replace("_", " ").strip()
@@ -37,11 +40,15 @@ def summarize(
     last_caller_text: str | None,
 ) -> str:
     """Two sentences: what the caller wants, then why they are waiting and what is known."""
-    if last_intent:
+    if last_intent in ASKED_FOR_PERSON:
+        first = "The caller asked to speak to a person"
+    elif last_intent:
         first = f"The caller wants help with {_humanize(last_intent)} ({confidence:.0%} sure)"
     else:
         first = "The bot could not tell what the caller wants"
-    if last_caller_text:
+    if last_caller_text and re.fullmatch(r"[0-9*#]+", last_caller_text):
+        first += f" (pressed {last_caller_text} on the keypad)"
+    elif last_caller_text:
         quoted = last_caller_text if len(last_caller_text) <= 120 else last_caller_text[:117] + "..."
         first += f' and last said "{quoted}"'
     why = REASON_TEXT.get(reason, _humanize(reason) or "escalated")

@@ -54,6 +54,9 @@ def openapi_document() -> dict[str, Any]:
             body=_obj(notes="string", disposition="string"))},
         "/api/queue/{call_id}/requeue": {"post": _op("Put a held call back at the head of its priority",
                                                      params=call, change=True, role="supervisor")},
+        "/api/transfers/{call_id}": {"get": _op(
+            "The handoff context of a call transferred to a number or SIP address (the call id "
+            "comes in the X-Voicebot-Call-Id SIP header)", params=call)},
         "/api/tickets": {"get": _op("Complaint tickets, newest first", query=["status", "category", "q"])},
         "/api/tickets.csv": {"get": _op("Tickets as CSV", query=["status", "category", "q"],
                                         ok_type="text/csv")},

@@ -231,6 +231,16 @@ class EscalationServices:
                             entry.call_id, node, records[-1]["id"])
         return records
 
+    async def record_transfer(self, context: HandoffContext | Mapping[str, Any],
+                              target: str) -> dict[str, Any]:
+        """Keep the context of a call transferred to a number or SIP address, by call id, so
+        the person who answers can find it (`GET /api/transfers/{call_id}`)."""
+        ctx = context.to_dict() if isinstance(context, HandoffContext) else dict(context)
+        record = {"call_id": ctx["call_id"], "target": target, "context": ctx, "created_at": time.time()}
+        await self.store.put_record("transfer", ctx["call_id"], record)
+        await self.bus.publish({"type": "transfer", "record": record})
+        return record
+
     async def create_ticket(self, ticket: Mapping[str, Any]) -> dict[str, Any]:
         """Persist a complaint ticket from the dialogue (`BotTurn.ticket`)."""
         record = await self.tickets.create(ticket)

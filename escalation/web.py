@@ -172,6 +172,14 @@ def _queue_action(name: str):
     return action
 
 
+@require()
+async def get_transfer(request: web.Request) -> web.Response:
+    record = await services_of(request).store.get_record("transfer", request.match_info["call_id"])
+    if record is None:
+        return json_error(404, "no transfer with that call id")
+    return web.json_response(record)
+
+
 @require("supervisor")
 async def requeue(request: web.Request) -> web.Response:
     entry = await services_of(request).release(request.match_info["call_id"], "supervisor")
@@ -289,6 +297,7 @@ def setup_escalation(app: web.Application, services: EscalationServices) -> None
         *[web.post(f"/api/queue/{{call_id}}/{name}", _queue_action(name))
           for name in ("accept", "hang-up", "hand-back", "wrap-up")],
         web.post("/api/queue/{call_id}/requeue", requeue),
+        web.get("/api/transfers/{call_id}", get_transfer),
         web.get("/api/tickets", tickets[0]),
         web.get("/api/tickets.csv", tickets[1]),
         web.patch("/api/tickets/{record_id}", tickets[2]),

@@ -25,14 +25,16 @@ log = logging.getLogger(__name__)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # for `-m stt.recognizer_worker`
 MAX_PENDING = 100  # requests in flight per stream: 2 s of 20 ms frames
+REQUEST_TIMEOUT_S = 10.0  # a worker this late is no use to a live call: replace it
 MAX_WRITE_BUFFER = 4 * 1024 * 1024  # bytes queued to one worker's stdin
 
 
 class _Worker:
     """One worker process, its pipes and the requests waiting for an answer."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, on_exit: object) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, on_exit: object, timeout: float) -> None:
         self.proc = proc
+        self.timeout = timeout
         self.pending: dict[int, asyncio.Future[bytes]] = {}
         self.streams = 0
         self.alive = True
@@ -121,6 +123,19 @@ class _Worker:
             raise RecognizerError(self.error) from exc
         return future
 
+    async def call(self, op: int, stream_id: int, body: bytes = b"") -> bytes:
+        """Send one request and wait for its answer; a worker that does not answer within
+        `timeout` is killed (its streams fail, the pool replaces it)."""
+        future = self.send(op, stream_id, body)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except asyncio.TimeoutError:
+            log.error("recognizer worker %d did not answer in %.0f s; killing it", self.pid, self.timeout)
+            self.fail(f"recognizer worker {self.pid} stopped answering")
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            raise RecognizerError(self.error) from None
+
     async def stop(self, timeout: float) -> None:
         """Close stdin (the worker exits on EOF); kill it if it does not go in time."""
         if self.proc.stdin is not None and not self.proc.stdin.is_closing():
@@ -150,15 +165,18 @@ class PooledRecognizer:
         self._in_flight = 0
         self._closed = False
 
+    @property
+    def worker_pid(self) -> int:
+        return self._worker.pid
+
     async def _call(self, op: int, body: bytes = b"") -> bytes:
         if self._closed:
             raise RuntimeError("PooledRecognizer is closed")
         if self._in_flight >= MAX_PENDING:
             raise RecognizerError(f"recognizer stream is {self._in_flight} requests behind")
-        future = self._worker.send(op, self._id, body)
         self._in_flight += 1
         try:
-            return await future
+            return await self._worker.call(op, self._id, body)
         finally:
             self._in_flight -= 1
 
@@ -182,13 +200,18 @@ class PooledRecognizer:
         self._worker.streams -= 1
         if self._worker.alive:
             with contextlib.suppress(RecognizerError):
-                await self._worker.send(wire.CLOSE, self._id)
+                await self._worker.call(wire.CLOSE, self._id)
 
     async def __aenter__(self) -> PooledRecognizer:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def _ignore_result(future: asyncio.Future[bytes]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _worker_args(
@@ -206,8 +229,9 @@ def _worker_args(
 class RecognizerPool:
     """Worker processes that each hold a recognizer factory and warm decoders."""
 
-    def __init__(self, args: list[str], workers: int) -> None:
+    def __init__(self, args: list[str], workers: int, request_timeout: float) -> None:
         self._args = args
+        self._timeout = request_timeout
         self._size = workers
         self._workers: list[_Worker] = []
         self._spawning: set[asyncio.Task[_Worker]] = set()
@@ -224,13 +248,14 @@ class RecognizerPool:
         workers: int = 2,
         warm_decoders: int = 4,
         warm_rate: int = 8000,
+        request_timeout: float = REQUEST_TIMEOUT_S,
     ) -> RecognizerPool:
         """Start `workers` processes, each with `warm_decoders` decoders at `warm_rate`
         ready; returns when all answered (RecognizerError if one cannot start)."""
         if workers < 1:
             raise ValueError("a recognizer pool needs at least one worker")
         args = _worker_args(backend, vosk_model_path, domain_lm_path, warm_decoders, warm_rate)
-        pool = cls(args, workers)
+        pool = cls(args, workers, request_timeout)
         results = await asyncio.gather(*(pool._spawn() for _ in range(workers)), return_exceptions=True)
         failed = [r for r in results if isinstance(r, BaseException)]
         if failed:
@@ -249,7 +274,7 @@ class RecognizerPool:
             start_new_session=True,
             env=env,
         )
-        worker = _Worker(proc, self._worker_exited)
+        worker = _Worker(proc, self._worker_exited, self._timeout)
         try:
             self._hello = await worker.handshake()
         except BaseException:
@@ -291,27 +316,39 @@ class RecognizerPool:
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self._workers]
 
-    async def open(self, sample_rate: int) -> PooledRecognizer:
-        """A recognizer stream for one call on the least-loaded live worker."""
+    async def _live_worker(self) -> _Worker:
         while True:
             if self._closed:
                 raise RecognizerError("recognizer pool is closed")
             live = [w for w in self._workers if w.alive]
             if live:
-                break
+                return min(live, key=lambda w: (w.streams, len(w.pending)))
             if not self._spawning:  # every replacement failed: try once more now
                 await self._spawn()
                 continue
             await asyncio.wait(set(self._spawning), return_when=asyncio.FIRST_COMPLETED)
-        worker = min(live, key=lambda w: (w.streams, len(w.pending)))
-        stream_id = next(self._stream_ids) & 0xFFFFFFFF
-        worker.streams += 1
-        try:
-            await worker.send(wire.OPEN, stream_id, int(sample_rate).to_bytes(4, "little"))
-        except BaseException:
-            worker.streams -= 1
-            raise
-        return PooledRecognizer(worker, stream_id, sample_rate)
+
+    async def open(self, sample_rate: int) -> PooledRecognizer:
+        """A recognizer stream for one call on the least-loaded live worker (a worker that
+        dies while the stream opens is retried once on another)."""
+        for attempt in range(2):
+            worker = await self._live_worker()
+            stream_id = next(self._stream_ids) & 0xFFFFFFFF
+            worker.streams += 1
+            try:
+                await worker.call(wire.OPEN, stream_id, int(sample_rate).to_bytes(4, "little"))
+            except RecognizerError:
+                worker.streams -= 1
+                if attempt or worker.alive:  # a bad request, or the second dead worker
+                    raise
+                continue
+            except BaseException:  # cancelled: give the decoder back, nobody waits for it
+                worker.streams -= 1
+                if worker.alive:
+                    worker.send(wire.CLOSE, stream_id).add_done_callback(_ignore_result)
+                raise
+            return PooledRecognizer(worker, stream_id, sample_rate)
+        raise AssertionError("unreachable")
 
     async def close(self, timeout: float = 5.0) -> None:
         """Stop every worker (open streams then raise RecognizerError)."""

@@ -33,16 +33,22 @@ class Decoders:
         self.warm_rate = warm_rate
         self.idle: dict[int, list[Any]] = {}
         self.streams: dict[int, Any] = {}
-        self._cmn: dict[int, str] = {}
+        self._initial_cmn: dict[int, str] = {}
 
     def _new(self, rate: int) -> Any:
         recognizer = self.factory.create(rate)
         decoder = getattr(recognizer, "_decoder", None)
         if decoder is not None and hasattr(decoder, "get_cmn"):
-            # pocketsphinx adapts its cepstral mean during a call; a reused decoder must
-            # start the next call from the initial mean, or it decodes unlike a fresh one.
-            self._cmn[id(recognizer)] = decoder.get_cmn()
+            self._initial_cmn[id(recognizer)] = decoder.get_cmn(False)
         return recognizer
+
+    def _forget_caller(self, recognizer: Any) -> None:
+        # pocketsphinx adapts its cepstral mean to the caller and keeps it across reset()
+        # (measured: after 2 s of one sound, the next caller's "balance please" came out
+        # as "balance depletion"); a reused decoder must start from the initial mean.
+        cmn = self._initial_cmn.get(id(recognizer))
+        if cmn is not None:
+            recognizer._decoder.set_cmn(cmn)
 
     def needs_warming(self) -> bool:
         return len(self.idle.get(self.warm_rate, [])) < self.warm
@@ -59,14 +65,12 @@ class Decoders:
         if recognizer is None:
             return
         recognizer.reset()
-        cmn = self._cmn.get(id(recognizer))
-        if cmn is not None:
-            recognizer._decoder.set_cmn(cmn)
+        self._forget_caller(recognizer)
         idle = self.idle.setdefault(recognizer.sample_rate, [])
         if len(idle) < max(self.warm, 1):
             idle.append(recognizer)
         else:
-            self._cmn.pop(id(recognizer), None)
+            self._initial_cmn.pop(id(recognizer), None)
 
 
 def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes:

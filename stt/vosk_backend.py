@@ -54,7 +54,11 @@ class VoskRecognizer:
 
         self.sample_rate = check_rate(sample_rate)
         self._model = model
-        self._grammar = json.dumps([*phrases, "[unk]"], ensure_ascii=False) if phrases else None
+        self._grammar = None
+        if phrases:
+            # "[unk]" lets out-of-list speech come out as unknown, where the model has it.
+            unk = ["[unk]"] if model.vosk_model_find_word("[unk]") >= 0 else []
+            self._grammar = json.dumps([*phrases, *unk], ensure_ascii=False)
         self._make = lambda: (
             vosk.KaldiRecognizer(model, sample_rate, self._grammar)
             if self._grammar

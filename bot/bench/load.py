@@ -63,6 +63,7 @@ class RoundStats:
         self.completed = 0
         self.failed: list[str] = []
         self.expectation_misses = 0
+        self.misses: list[str] = []  # what a scenario expected and did not get (not a failed call)
         self.latencies: list[float] = []
         self.overheads: list[float] = []
         self.caller_late_frames = 0
@@ -81,6 +82,7 @@ class RoundStats:
             self.failed.append(f"{result.scenario.id}: {problem}")
         elif not result.passed:
             self.expectation_misses += 1
+            self.misses.append(f"{result.scenario.id}: {result.failures[0]}")
         for turn in result.turns[1:]:
             if turn.latency_ms is None or turn.interrupted:
                 continue
@@ -133,6 +135,20 @@ async def run_round(url: str, token: str, scenarios: list[Any], calls: int, seco
     return stats
 
 
+def tree_cpu_seconds(process: Any) -> float:
+    """CPU seconds of a process and its live children (the synthesis workers are processes)."""
+    import psutil
+
+    total = 0.0
+    for proc in [process, *process.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def _prepare_audio(scenarios: list[Any]) -> None:
     """Synthesize every caller line once, before the clock starts (cached on disk)."""
     from bot.voice_tests.audio import turn_audio
@@ -176,7 +192,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         marks: dict[str, float] = {}
         if server:
             marks["rss_start"] = server.rss_mb()
-            marks["cpu0"] = server.cpu_seconds()
+            marks["cpu0"] = tree_cpu_seconds(server.ps)
             marks["late0"] = _late_frames(server.base_url)
         psutil.cpu_percent(None)
         me = psutil.Process()
@@ -193,7 +209,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         callers_cpu = (sum(me.cpu_times()[:2]) - callers_cpu0) / wall * 100
         rss_end = server.rss_mb() if server else float("nan")
         rss_warm = marks.get("rss_warm", rss_end)
-        server_cpu = (server.cpu_seconds() - marks["cpu0"]) / wall * 100 if server else float("nan")
+        server_cpu = (tree_cpu_seconds(server.ps) - marks["cpu0"]) / wall * 100 if server else float("nan")
         late = _late_frames(server.base_url) - marks["late0"] if server else float("nan")
         lat = stats.latencies
         row = [calls, round(wall), stats.completed, len(stats.failed), stats.expectation_misses, len(lat),
@@ -204,7 +220,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                (rss_end / rss_warm - 1) * 100 if server else float("nan"), "yes" if stats.ok() else "no"]
         rows.append(row)
         raw.append({"calls": calls, "wall_s": wall, "latencies_ms": lat, "overheads_ms": stats.overheads,
-                    "failed": stats.failed, "stages_ms": stats.stages, "load_avg": os.getloadavg()})
+                    "failed": stats.failed, "misses": stats.misses, "stages_ms": stats.stages, "load_avg": os.getloadavg()})
         print(f"  {calls} calls: {stats.completed} completed, {len(stats.failed)} failed, "
               f"p95 overhead {stats.p95_overhead():.0f} ms, server CPU {server_cpu:.0f} %, "
               f"load {os.getloadavg()[0]:.2f}", flush=True)

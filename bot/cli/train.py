@@ -45,17 +45,9 @@ def quiet_rasa() -> None:
 def build_language_model(project_dir: Path, settings: Any) -> None:
     """The STT domain LM from the training sentences (if the STT side provides it yet)."""
     from nlu.training import training_sentences
+    from stt.language_model import build_domain_lm
 
-    try:
-        from stt.language_model import build_domain_lm
-    except ImportError as exc:
-        progress(f"speech domain language model not built: stt.language_model unavailable ({exc})")
-        return
-    try:
-        from stt.language_model import DEFAULT_LM_PATH
-    except ImportError:
-        DEFAULT_LM_PATH = Path("models/domain-lm/domain.lm.bin")
-    out_path = settings.path(DEFAULT_LM_PATH)
+    out_path = settings.path(settings.stt.domain_lm_path)
     sentences = training_sentences(project_dir)
     progress(f"building the speech domain language model from {len(sentences)} sentences")
     path = build_domain_lm(sentences, out_path)

@@ -50,15 +50,3 @@ def turn_audio(turn: Turn) -> bytes:
     if pcm and turn.noise_db is not None:
         pcm = with_noise(pcm, turn.noise_db, seed=zlib.crc32(turn.value.encode()))
     return pcm
-
-
-def speech_tail_ms(turn: Turn, level: int = 200) -> float:
-    """Milliseconds between the last voiced sample and the end of the turn's audio.
-
-    Synthetic voices end in silence of their own; latency is timed from the end of the
-    words, not the end of the file.
-    """
-    samples = np.abs(np.frombuffer(_clean(turn), "<i2"))
-    voiced = np.nonzero(samples > level)[0]
-    tail = (samples.size - (voiced[-1] + 1 if voiced.size else 0)) / RATE * 1000
-    return tail + (NOISE_LEAD_S * 1000 if turn.noise_db is not None else 0.0)

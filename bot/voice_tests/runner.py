@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.caller.dial import fetch_record
 from bot.caller.twilio_client import BotReply, TwilioCaller
-from bot.voice_tests.audio import speech_tail_ms, turn_audio
+from bot.voice_tests.audio import turn_audio
 from bot.voice_tests.checks import TurnResult, check_all, check_call
 from bot.voice_tests.scenario import Scenario, Turn
 
@@ -105,7 +105,6 @@ async def run_scenario(scenario: Scenario, url: str, token: str,
     """Place the scenario's call, then fetch the record and check every expectation."""
     out = ScenarioResult(scenario)
     audio = [await asyncio.to_thread(turn_audio, t) for t in scenario.turns]
-    tails = [speech_tail_ms(t) if t.action in ("say", "wav") else 0.0 for t in scenario.turns]
     turns = scenario.turns
     results = [TurnResult("greeting", 0, scenario.greeting, ended_at=0.0)]
     started = time.monotonic()
@@ -141,8 +140,6 @@ async def run_scenario(scenario: Scenario, url: str, token: str,
                 else:
                     reply = await _reply(call, next_turn, "handoff" in turn.expect)
                 _fill(result, reply, call)
-                if result.latency_ms is not None:  # from the end of the words, not of the file
-                    result.latency_ms = round(result.latency_ms + tails[index], 1)
                 result.interrupted = call.log.clears > clears
                 if turn.expect.get("ended") and not call.log.closed_by_bot:
                     result.bot_hung_up = await call.wait_closed(5)
@@ -203,7 +200,14 @@ def run_with_servers(scenarios: list[Scenario], concurrency: int = 4,
     for env, members in server_groups(scenarios):
         server = BenchServer(env={**RUNNER_ENV, **env}, secret="voice-tests")
         try:
-            server.wait_ready()
+            try:
+                server.wait_ready()
+            except RuntimeError as exc:  # e.g. a bad `server:` setting: these scenarios fail, others run
+                for scenario in members:
+                    results[id(scenario)] = ScenarioResult(scenario, error=f"server did not start: {exc}")
+                    if on_done:
+                        on_done(results[id(scenario)])
+                continue
             if on_server:
                 on_server(f"server {server.base_url} " + (" ".join(f"{k}={v}" for k, v in env.items()) or "(defaults)"))
             done = asyncio.run(run_scenarios(members, server.ws_url, server.secret, concurrency, on_done))

@@ -71,3 +71,10 @@ def test_cli_exits_2_with_one_line_on_a_bad_value() -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("voicebot: config key 'server.port' has bad value -1")
     assert "Traceback" not in result.stderr
+
+
+def test_text_settings_from_the_environment_stay_text() -> None:
+    settings = load_settings(environ={"VOICEBOT_ESCALATION__TRANSFER_TARGET": "+15550009999",
+                                      "VOICEBOT_CALLS__STREAM_SECRET": "0123"})
+    assert settings.escalation.transfer_target == "+15550009999"
+    assert settings.calls.stream_secret == "0123"

@@ -3,6 +3,7 @@ requeue, `kill -9` and restart, transfer to a number, and the console's authenti
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import time
 from pathlib import Path
@@ -132,8 +133,9 @@ async def test_no_answer_requeue_then_kill_9_restart_keeps_every_escalation(star
     for caller in callers:
         await caller.__aenter__()
     try:
+        await asyncio.gather(*(c.listen(timeout_s=30) for c in callers))  # the greetings
         for caller in callers:  # one after the other, so the queue order is known
-            await queue_for_agent(caller)
+            await caller.press("0")
             sid = caller.log.call_sid
             async with api_session(server.base_url, "dana", PASSWORD) as api:
                 await until(lambda api=api: waiting_ids(api), lambda ids, sid=sid: sid in ids, timeout=15)
@@ -190,11 +192,12 @@ async def test_no_answer_requeue_then_kill_9_restart_keeps_every_escalation(star
         assert booked[0]["context"]["reason"] == "request_human" and booked[0]["notes"] == ""
 
 
-async def test_twilio_transfer_to_a_number_answers_connect_action_with_dial(start_server) -> None:
+async def test_twilio_transfer_to_a_number_answers_connect_action_with_dial(start_server, tmp_path) -> None:
     env = {"VOICEBOT_CALLS__STREAM_SECRET": TOKEN,
            "VOICEBOT_ESCALATION__TRANSFER_TARGET": "'+15550009999'"}  # quoted: YAML
+    await add_agent(tmp_path / "var", "erin")
     server = start_server(env, ready_path="/readyz", timeout_s=180)
-    async with TwilioCaller(ws_url(server), TOKEN) as call:
+    async with TwilioCaller(ws_url(server), TOKEN, caller="+15550190001") as call:
         await queue_for_agent(call)
         connecting = await call.listen(timeout_s=20)
         assert connecting.duration_s > 1.0  # "Please hold while I connect you..."
@@ -207,6 +210,12 @@ async def test_twilio_transfer_to_a_number_answers_connect_action_with_dial(star
         assert "<Response><Dial><Number>+15550009999</Number></Dial></Response>" in twiml
         async with http.post("/twilio/connect-action", data={"CallSid": "CA-not-transferred"}) as r:
             assert "<Hangup/>" in await r.text()  # a stream that ended for any other reason
+    # Whoever answers the transferred call finds its context by call id.
+    async with api_session(server.base_url, "erin", PASSWORD) as api:
+        record = await api.get(f"/api/transfers/{sid}")
+        assert record["target"] == "+15550009999" and record["context"]["caller"] == "+15550190001"
+        assert record["context"]["reason"] == "request_human" and record["context"]["transcript"]
+        assert await queue_of(api) == {"waiting": [], "active": []}  # transferred, not queued
 
 
 def _const(value):

@@ -83,7 +83,7 @@ async def test_agent_takes_a_real_call_in_chromium(bot_server, tmp_path: Path) -
             assert await page.evaluate("window.__sameDocument === true"), "the page reloaded"
             text = await entry.inner_text()
             assert "+15550142007" in text and "twilio" in text
-            assert "Escalated as normal because the caller asked for a person" in text  # the summary
+            assert "The caller asked to speak to a person (pressed 0 on the keypad). Escalated as normal because the caller asked for a person." in text
             assert await call.wait_bot_audio(15)  # "You are number 1..." then hold audio
             await page.click(f'.entry[data-call-id="{sid}"] details summary')  # show the transcript
             await asyncio.sleep(1.0)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from bot.caller.voices import speak
-from bot.voice_tests.audio import speech_tail_ms, with_noise
+from bot.voice_tests.audio import with_noise
 from bot.voice_tests.checks import TurnResult, check_all
 from bot.voice_tests.report import write_junit
 from bot.voice_tests.runner import ScenarioResult
-from bot.voice_tests.scenario import ScenarioError, Turn, load_all, load_scenario
+from bot.voice_tests.scenario import ScenarioError, load_all, load_scenario
 from escalation.redact import redact_slots
 
 SHIPPED = Path(__file__).resolve().parents[3] / "nlu" / "tests" / "voice"
@@ -87,7 +87,10 @@ def test_all_errors_of_a_folder_are_reported_together(tmp_path: Path) -> None:
 
 def test_server_settings_become_environment_overrides(tmp_path: Path) -> None:
     path = write(tmp_path, "name: x\nserver: {escalation.transfer_target: '+1555'}\nturns:\n  - say: hi\n")
-    assert load_scenario(path).server_env() == {"VOICEBOT_ESCALATION__TRANSFER_TARGET": "+1555"}
+    # Quoted: the settings loader reads environment values as YAML, and +1555 would be a number.
+    assert load_scenario(path).server_env() == {"VOICEBOT_ESCALATION__TRANSFER_TARGET": "'+1555'"}
+    path = write(tmp_path, "name: x\nserver: {escalation.business_hours: 'Mon-Sun 00:00-00:01'}\nturns:\n  - say: hi\n")
+    assert load_scenario(path).server_env() == {"VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-00:01"}
 
 
 def test_noise_is_mixed_at_the_requested_snr() -> None:
@@ -100,13 +103,6 @@ def test_noise_is_mixed_at_the_requested_snr() -> None:
         voiced = speech[np.abs(speech) > 0.02 * np.abs(speech).max()]
         measured = 10 * np.log10(np.mean(voiced**2) / np.mean(noise**2))
         assert abs(measured - snr) < 1.0, (snr, measured)
-
-
-def test_latency_is_timed_from_the_end_of_the_words() -> None:
-    tail = speech_tail_ms(Turn("say", "what exchange rate do you use", 1))
-    assert 20 < tail < 600  # flite ends its files with some silence of its own
-    noisy = speech_tail_ms(Turn("say", "what exchange rate do you use", 1, noise_db=20))
-    assert noisy == pytest.approx(tail + 300)
 
 
 def record_turn(at: float, text: str, intent: str | None, said: str, handoff: dict | None = None) -> dict:

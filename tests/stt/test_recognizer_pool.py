@@ -1,0 +1,258 @@
+"""The process-based recognizer pool with real pocketsphinx on flite speech at 8 kHz."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.bench.report import percentile
+from bot.caller.voices import speak
+from stt.pocketsphinx_backend import PocketsphinxRecognizer
+from stt.recognizer import RecognizerError
+from stt.recognizer_pool import MAX_PENDING, RecognizerPool
+from stt.streaming import StreamingRecognizer
+
+FRAME = 320  # 20 ms at 8 kHz
+# pocketsphinx itself is not bit-for-bit repeatable (two fresh decoders in one process can
+# differ in confidences, word times and partials, and on borderline audio in words), so
+# these sentences are ones whose text it decodes the same every time.
+SENTENCES = [
+    "I want to check my account balance please",
+    "how do I change my address",
+    "I would like to speak to a person",
+    "please block my card",
+]
+
+
+@pytest.fixture(scope="module")
+def speech() -> list[tuple[str, bytes]]:
+    return [(s, speak(s, "rms", 8000)) for s in SENTENCES]
+
+
+def _in_process(pcm: bytes) -> tuple[list[str], object]:
+    recognizer = PocketsphinxRecognizer(8000)
+    partials = [p for i in range(0, len(pcm), FRAME) if (p := recognizer.accept(pcm[i : i + FRAME]))]
+    return partials, recognizer.final()
+
+
+async def _decode(stream, pcm: bytes, realtime: bool = False) -> tuple[list[str], object]:
+    partials, start = [], time.monotonic()
+    for n, i in enumerate(range(0, len(pcm), FRAME)):
+        if realtime:
+            await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+        partial = await stream.accept(pcm[i : i + FRAME])
+        if partial:
+            partials.append(partial)
+    return partials, await stream.final()
+
+
+class Ticker:
+    """Measures how late the event loop wakes a task that sleeps 5 ms at a time."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            due = time.monotonic() + 0.005
+            await asyncio.sleep(0.005)
+            self.lags.append(time.monotonic() - due)
+
+    def __enter__(self) -> Ticker:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+    def p99_ms(self) -> float:
+        return percentile(self.lags, 99) * 1000
+
+
+def _worker_processes() -> set[int]:
+    """Live recognizer worker processes started by this test process."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and stat[0] != "Z" and b"stt.recognizer_worker" in cmdline:
+            found.add(int(entry.name))
+    return found
+
+
+async def test_transcripts_and_partials_match_in_process_decoding(speech):
+    # One worker, one warm decoder: every stream after the first reuses the same decoder.
+    pool = await RecognizerPool.start("pocketsphinx", workers=1, warm_decoders=1)
+    try:
+        assert pool.backend_name == "pocketsphinx" and pool.language_model is None
+        for _ in range(2):
+            for sentence, pcm in speech:
+                stream = await pool.open(8000)
+                assert stream.sample_rate == 8000
+                partials, transcript = await _decode(stream, pcm)
+                await stream.close()
+                expected_partials, expected = _in_process(pcm)
+                assert transcript.text == expected.text, sentence
+                assert [w.word for w in transcript.words] == [w.word for w in expected.words]
+                assert abs(transcript.confidence - expected.confidence) < 0.1
+                for got, want in zip(transcript.words, expected.words):
+                    assert abs(got.start_s - want.start_s) <= 0.1 and abs(got.end_s - want.end_s) <= 0.1
+                assert partials and len(partials) >= len(expected_partials) // 2, "partials come first"
+                assert partials[-1].split()[0] == transcript.text.split()[0]
+        # reset drops audio; the next utterance on the same stream still decodes the same
+        stream = await pool.open(8000)
+        await stream.accept(speech[1][1][:8000])
+        await stream.reset()
+        assert (await _decode(stream, speech[0][1]))[1].text == _in_process(speech[0][1])[1].text
+        await stream.close()
+    finally:
+        await pool.close()
+
+
+async def test_concurrent_streams_decode_and_the_loop_stays_free(speech):
+    expected = {pcm: _in_process(pcm)[1].text for _, pcm in speech}
+    items = [speech[i % len(speech)][1] for i in range(8)]
+
+    pool = await RecognizerPool.start("pocketsphinx", workers=2, warm_decoders=4)
+    try:
+        streams = [await pool.open(8000) for _ in items]
+        assert len({s.worker_pid for s in streams}) == 2  # spread over both workers
+        with Ticker() as pool_ticks:
+            results = await asyncio.gather(*(_decode(s, p, True) for s, p in zip(streams, items)))
+        for stream in streams:
+            await stream.close()
+    finally:
+        await pool.close()
+    assert [r[1].text for r in results] == [expected[p] for p in items]
+    assert all(r[0] for r in results)
+
+    # The same load through threads (decoders built before the clock starts).
+    threaded = [StreamingRecognizer(PocketsphinxRecognizer(8000)) for _ in items]
+    with Ticker() as thread_ticks:
+        thread_results = await asyncio.gather(*(_decode(s, p, True) for s, p in zip(threaded, items)))
+    for stream in threaded:
+        await stream.close()
+    assert [r[1].text for r in thread_results] == [expected[p] for p in items]
+
+    print(f"\nevent-loop lag p99 with 8 real-time streams: pool {pool_ticks.p99_ms():.1f} ms, "
+          f"threads {thread_ticks.p99_ms():.1f} ms; load {os.getloadavg()[0]:.2f}")
+    assert pool_ticks.p99_ms() < 20.0
+
+
+async def test_a_killed_worker_fails_its_streams_and_is_replaced(speech):
+    pool = await RecognizerPool.start("pocketsphinx", workers=2, warm_decoders=1)
+    try:
+        victim, survivor = await pool.open(8000), await pool.open(8000)
+        assert victim.worker_pid != survivor.worker_pid
+        pcm = speech[0][1]
+        await victim.accept(pcm[:FRAME])
+        os.kill(victim.worker_pid, signal.SIGKILL)
+        pending = [asyncio.ensure_future(victim.accept(pcm[i : i + FRAME])) for i in range(0, 3200, FRAME)]
+        for result in await asyncio.gather(*pending, return_exceptions=True):
+            assert isinstance(result, RecognizerError)
+        with pytest.raises(RecognizerError):
+            await victim.final()
+        await victim.close()  # quiet on a dead worker
+        # the other worker's stream is untouched
+        assert (await _decode(survivor, pcm))[1].text == _in_process(pcm)[1].text
+        fresh = [await pool.open(8000) for _ in range(2)]
+        assert (await _decode(fresh[1], pcm))[1].text == _in_process(pcm)[1].text
+        assert len(pool.worker_pids) == 2 and victim.worker_pid not in pool.worker_pids
+    finally:
+        await pool.close()
+
+
+async def test_a_stream_far_behind_gets_an_error(speech):
+    pool = await RecognizerPool.start("pocketsphinx", workers=1, warm_decoders=1)
+    try:
+        stream = await pool.open(8000)
+        pcm = speech[0][1]
+        calls = [asyncio.ensure_future(stream.accept(pcm[:FRAME])) for _ in range(MAX_PENDING + 20)]
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        errors = [r for r in results if isinstance(r, RecognizerError)]
+        assert len(errors) == 20 and "behind" in str(errors[0])
+        assert all(not isinstance(r, BaseException) for r in results[:MAX_PENDING])
+        await stream.reset()  # the stream still works once caught up
+        await stream.close()
+        # The next call gets the same decoder (one warm decoder), with nothing of this
+        # caller left in it: pocketsphinx adapted its cepstral mean to 2 s of one sound.
+        fresh = await pool.open(8000)
+        assert (await _decode(fresh, pcm))[1].text == _in_process(pcm)[1].text
+    finally:
+        await pool.close()
+
+
+async def test_close_releases_every_process(speech):
+    before = _worker_processes()
+    pool = await RecognizerPool.start("pocketsphinx", workers=2, warm_decoders=1)
+    pids = set(pool.worker_pids)
+    assert pids <= _worker_processes() - before and len(pids) == 2
+    stream = await pool.open(8000)
+    await stream.accept(speech[0][1][:FRAME])
+    await pool.close()
+    assert not pids & _worker_processes()
+    with pytest.raises(RecognizerError):
+        await stream.accept(speech[0][1][:FRAME])
+    with pytest.raises(RecognizerError):
+        await pool.open(8000)
+
+
+async def test_a_worker_that_cannot_start_is_one_clear_error(tmp_path):
+    before = _worker_processes()
+    with pytest.raises(RecognizerError, match="unknown recognizer backend"):
+        await RecognizerPool.start("nonsense", workers=2, warm_decoders=1)
+    assert _worker_processes() == before
+
+
+async def test_a_worker_that_stops_answering_is_killed_and_replaced(speech):
+    pool = await RecognizerPool.start("pocketsphinx", workers=1, warm_decoders=1, request_timeout=1.0)
+    try:
+        stream = await pool.open(8000)
+        hung = stream.worker_pid
+        os.kill(hung, signal.SIGSTOP)  # alive, but never answers
+        started = time.monotonic()
+        with pytest.raises(RecognizerError, match="stopped answering"):
+            await stream.accept(speech[0][1][:FRAME])
+        assert time.monotonic() - started < 3.0
+        fresh = await pool.open(8000)  # waits for the replacement worker
+        assert fresh.worker_pid != hung
+        pcm = speech[2][1]
+        assert (await _decode(fresh, pcm))[1].text == _in_process(pcm)[1].text
+        assert hung not in _worker_processes()
+    finally:
+        await pool.close()
+
+
+async def test_the_vosk_backend_runs_in_the_pool_too():
+    from bot.bench.corpus import korean_model_dir, korean_sentences, synthesize
+    from stt.audio import to_rate
+    from stt.factory import RecognizerFactory
+
+    pcm, rate = synthesize(korean_sentences()[1], "espeak:ko")  # a long one: vosk streams partials
+    pcm = to_rate(pcm, rate, 16000)
+    recognizer = RecognizerFactory("vosk", korean_model_dir()).create(16000)
+    expected_partials = [p for i in range(0, len(pcm), 640) if (p := recognizer.accept(pcm[i : i + 640]))]
+    expected = recognizer.final()
+    pool = await RecognizerPool.start("vosk", korean_model_dir(), workers=1, warm_decoders=1,
+                                      warm_rate=16000)
+    try:
+        assert pool.backend_name == "vosk"
+        stream = await pool.open(16000)
+        partials = [p for i in range(0, len(pcm), 640) if (p := await stream.accept(pcm[i : i + 640]))]
+        transcript = await stream.final()
+    finally:
+        await pool.close()
+    assert expected.text and transcript == expected  # vosk is deterministic, unlike pocketsphinx
+    assert partials == expected_partials and partials
