@@ -110,6 +110,8 @@ class EscalationSettings(Section):
     business_hours: str = "Mon-Fri 08:00-20:00"
     timezone: str = "UTC"
     transfer_target: str = ""  # phone number or SIP URI; empty = the agent console
+    # Per queue (priority): e.g. {urgent: "+15550001111"}; a queue not named uses transfer_target.
+    transfer_targets: dict[Literal["urgent", "complaint", "normal"], str] = {}
     hold_announce_interval_s: float = Field(30.0, ge=5, le=600)
     sqlite_path: Path = Path("escalation.sqlite3")  # queue, tickets, callbacks, agents (under data_dir)
     redis_prefix: str = "esc:"  # key prefix (and pub/sub channel prefix) in Redis
@@ -118,7 +120,7 @@ class EscalationSettings(Section):
     session_ttl_s: float = Field(28800.0, ge=60, le=7 * 86400)  # console login lifetime
     cookie_secure: bool = False  # set true behind HTTPS so the session cookie is never sent in clear
 
-    @validator("transfer_target", pre=True)
+    @validator("transfer_target", "transfer_targets", pre=True, each_item=True)
     def _number_as_text(cls, value: Any) -> Any:
         # YAML (the config file, and VOICEBOT_* values) reads +15550009999 as a number and
         # drops the "+": refuse it rather than dial a different number.
@@ -207,6 +209,9 @@ def _env_value(section: str, key: str, raw: str) -> Any:
 
 def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
     loc = [str(p) for p in error["loc"] if p != "__root__"]
+    if "__key__" in loc:
+        where = ".".join(loc[: loc.index("__key__")])
+        return f"config key '{where}' has a bad key: {error['msg']}"
     key = ".".join(loc)
     value: Any = data
     for part in loc:

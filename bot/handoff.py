@@ -49,11 +49,12 @@ class HandoffDesk:
             reason=handoff.reason, priority=handoff.priority, last_intent=session.last_intent,
             confidence=session.last_confidence, slots=session.slots, transcript=session.transcript,
         )
-        if settings.transfer_target:
+        target = settings.transfer_targets.get(handoff.priority) or settings.transfer_target
+        if target:
             if escalation is not None:  # the screen pop of whoever answers the transferred call
-                await escalation.record_transfer(context, settings.transfer_target)
+                await escalation.record_transfer(context, target)
             await session.speak([prompts.CONNECTING])
-            if await session.channel.transfer(settings.transfer_target):
+            if await session.channel.transfer(target):
                 session.finish("transferred")
                 return
         if escalation is None:

@@ -52,12 +52,31 @@ class BenchServer:
                 time.sleep(0.2)
         raise RuntimeError("server did not become ready")
 
+    def _family(self) -> list[psutil.Process]:
+        """The server and its workers (recognition and speech run in child processes)."""
+        try:
+            return [self.ps, *self.ps.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
     def cpu_seconds(self) -> float:
-        times = self.ps.cpu_times()
-        return times.user + times.system
+        total = 0.0
+        for proc in self._family():
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
+        return total
 
     def rss_mb(self) -> float:
-        return self.ps.memory_info().rss / 1024 / 1024
+        total = 0
+        for proc in self._family():
+            try:
+                total += proc.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return total / 1024 / 1024
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -133,10 +133,15 @@ async def run_scenario(scenario: Scenario, url: str, token: str,
                         _drop_audio_before_speech_end(call)
                 if turn.action != "press":
                     result.ended_at = time.time()
+                # Still talking (hold lines, music) when the caller finished: no reply to time.
+                busy = bool(call.log.media_times) and time.monotonic() - call.log.media_times[-1] < 0.1
                 next_turn = turns[index + 1] if index + 1 < len(turns) else None
                 if turn.action == "silence":
                     reply = await _hear(call, float(turn.value), MAX_REPLY_S)
                     reply.latency_ms = None  # nothing was said, so there is nothing to time
+                elif busy and turn.barge_in_ms is None:
+                    reply = await _reply(call, next_turn, "handoff" in turn.expect)
+                    reply.latency_ms = None
                 else:
                     reply = await _reply(call, next_turn, "handoff" in turn.expect)
                 _fill(result, reply, call)

@@ -40,3 +40,25 @@ async def test_audiosocket_without_uuid_is_closed(bot_server) -> None:
     assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server
     writer.close()
     assert "first message must be the 16-byte call UUID" in bot_server.log()
+
+
+async def test_audiosocket_transfer_per_queue_is_answered_to_the_dialplan(start_server) -> None:
+    import aiohttp
+
+    server = start_server({"VOICEBOT_CALLS__STREAM_SECRET": "asterisk",
+                           "VOICEBOT_ESCALATION__TRANSFER_TARGETS": "{normal: 'PJSIP/agents'}"},
+                          ready_path="/readyz", timeout_s=180)
+    async with AudioSocketCaller("127.0.0.1", server.audiosocket_port) as call:
+        await call.listen(timeout_s=20)  # greeting
+        await call.press("0")  # keypad 0: a person, normal priority
+        connecting = await call.listen(timeout_s=20)
+        assert len(connecting) / 2 / 8000 > 1.0  # "Please hold while I connect you..."
+        await asyncio.wait_for(call.hung_up_by_bot.wait(), 15)
+    url = f"{server.base_url}/asterisk/transfer/{call.call_uuid}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as refused:
+            assert refused.status == 401  # the dialplan must present the token
+        async with http.get(url, params={"token": "asterisk"}) as response:
+            assert await response.text() == "PJSIP/agents"
+        async with http.get(url, params={"token": "asterisk"}) as again:
+            assert await again.text() == ""  # asked once, answered once

@@ -194,7 +194,7 @@ async def test_no_answer_requeue_then_kill_9_restart_keeps_every_escalation(star
 
 async def test_twilio_transfer_to_a_number_answers_connect_action_with_dial(start_server, tmp_path) -> None:
     env = {"VOICEBOT_CALLS__STREAM_SECRET": TOKEN,
-           "VOICEBOT_ESCALATION__TRANSFER_TARGET": "'+15550009999'"}  # quoted: YAML
+           "VOICEBOT_ESCALATION__TRANSFER_TARGET": "+15550009999"}  # text settings stay text
     await add_agent(tmp_path / "var", "erin")
     server = start_server(env, ready_path="/readyz", timeout_s=180)
     async with TwilioCaller(ws_url(server), TOKEN, caller="+15550190001") as call:

