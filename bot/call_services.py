@@ -13,6 +13,7 @@ from bot import prompts
 from bot.call_records import CallRecords
 from bot.config import Settings
 from bot.metrics import CallMetrics
+from escalation.redact import redact_slots
 from stt.recognizer_pool import PooledRecognizer
 from tts.player import Player
 
@@ -79,7 +80,7 @@ class CallServices:
         record = {**ticket, "call_id": session.call_id, "caller": session.context.caller}
         if self.escalation is not None:
             await self.escalation.create_ticket(record)
-        await self.records.event(session.call_id, "ticket", **record)
+        await self.records.event(session.call_id, "ticket", **redact_slots(record))
 
     async def hand_off(self, session: CallSession, handoff: Handoff) -> None:
         if self.handoffs is None:

@@ -72,17 +72,7 @@ class Scenario:
 
     def server_env(self) -> dict[str, str]:
         """The overrides as `VOICEBOT_SECTION__FIELD` environment variables."""
-        return {"VOICEBOT_" + key.upper().replace(".", "__"): _env_value(value) for key, value in self.server.items()}
-
-
-def _env_value(value: str) -> str:
-    """Environment overrides are read as YAML: quote text that would not read back as itself
-    (a phone number like +15550109999 would become a number and lose its +)."""
-    try:
-        same = yaml.safe_load(value) == value
-    except yaml.YAMLError:
-        same = False
-    return value if same else "'" + value.replace("'", "''") + "'"
+        return {"VOICEBOT_" + key.upper().replace(".", "__"): value for key, value in self.server.items()}
 
 
 def _plain(node: yaml.Node) -> Any:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from bot.caller.voices import speak
+from bot.config import load_settings
 from bot.voice_tests.audio import with_noise
 from bot.voice_tests.checks import TurnResult, check_all
 from bot.voice_tests.report import write_junit
@@ -87,8 +88,10 @@ def test_all_errors_of_a_folder_are_reported_together(tmp_path: Path) -> None:
 
 def test_server_settings_become_environment_overrides(tmp_path: Path) -> None:
     path = write(tmp_path, "name: x\nserver: {escalation.transfer_target: '+1555'}\nturns:\n  - say: hi\n")
-    # Quoted: the settings loader reads environment values as YAML, and +1555 would be a number.
-    assert load_scenario(path).server_env() == {"VOICEBOT_ESCALATION__TRANSFER_TARGET": "'+1555'"}
+    env = load_scenario(path).server_env()
+    assert env == {"VOICEBOT_ESCALATION__TRANSFER_TARGET": "+1555"}
+    # ... and the settings loader keeps it text (a phone number must not become a number).
+    assert load_settings(None, environ=env).escalation.transfer_target == "+1555"
     path = write(tmp_path, "name: x\nserver: {escalation.business_hours: 'Mon-Sun 00:00-00:01'}\nturns:\n  - say: hi\n")
     assert load_scenario(path).server_env() == {"VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-00:01"}
 
