@@ -82,13 +82,19 @@ class CallSession:
         await svc.records.call_started(self.call_id, self.context.channel, self.context.caller)
         log.info("call started on %s from %s", self.context.channel, self.context.caller or "unknown")
         try:
-            await self._listener.open(self.channel.input_rate)
+            first: UserInput | StageFailure = Event("call_start")
+            try:
+                await self._listener.open(self.channel.input_rate)
+            except Exception as exc:  # no recognizer: apologise and get the caller a person
+                self.services.metrics.stage_failures.labels("recognizer").inc()
+                log.error("recognizer stage failed at call start: %s", exc)
+                first = StageFailure("recognizer")
             async with anyio.create_task_group() as tg:
                 self._tg = tg
                 tg.start_soon(self._inbound_loop)
                 tg.start_soon(self._listener.recognizer_loop)
                 tg.start_soon(self._dialogue_loop)
-                self._dialogue.put_nowait((Event("call_start"), None))
+                self._dialogue.put_nowait((first, None))
                 with anyio.move_on_after(svc.settings.calls.max_call_s):
                     await self._done.wait()
                 if not self._done.is_set():

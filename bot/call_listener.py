@@ -39,13 +39,15 @@ class CallListener:
         self._failed = False
 
     async def open(self, sample_rate: int) -> None:
+        """The endpointer, then the recognizer stream (which may fail: RecognizerError)."""
         stt = self.session.services.settings.stt
-        self.recognizer = await self.session.services.open_recognizer(sample_rate)
         self.endpointer = Endpointer(
             sample_rate=sample_rate, aggressiveness=stt.vad_aggressiveness,
             speech_start_ms=stt.speech_start_ms, end_silence_ms=self._end_silence_ms,
             max_utterance_s=stt.max_utterance_s, no_input_timeout_s=stt.no_input_timeout_s,
+            preroll_ms=stt.preroll_ms, noise_gate_db=stt.noise_gate_db,
         )
+        self.recognizer = await self.session.services.open_recognizer(sample_rate)
 
     async def close(self) -> None:
         if self.recognizer is not None:
@@ -65,12 +67,12 @@ class CallListener:
             self.endpointer.reset_no_input()
 
     async def on_audio(self, frame: AudioFrame) -> None:
-        endpointer = self.endpointer
-        if endpointer is None:
-            return
         if self.session.agent_leg is not None:
             self.session.agent_leg.caller_audio(frame.pcm)
             return
+        endpointer = self.endpointer
+        if endpointer is None or self.recognizer is None:
+            return  # no recognizer for this call: the keypad and an agent still work
         for event in endpointer.process(frame):
             if isinstance(event, SpeechStarted):
                 self.barge_in.reset()
@@ -109,6 +111,8 @@ class CallListener:
         log.info("caller barged in (%s; heard so far: %r)", why, partial)
 
     async def recognizer_loop(self) -> None:
+        if self.recognizer is None:
+            return
         try:
             while True:
                 kind, payload = await self._asr.get()

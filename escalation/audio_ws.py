@@ -88,7 +88,11 @@ async def audio_socket(request: web.Request) -> web.StreamResponse:
     try:
         async for msg in ws:
             if msg.type == WSMsgType.BINARY and leg is not None and len(msg.data) % 2 == 0:
-                await leg.send(msg.data)
+                try:
+                    await leg.send(msg.data)
+                except CallGone:  # the caller hung up: the call is over for the agent too
+                    await ws.close(code=1000, message=b"call ended")
+                    break
             elif msg.type == WSMsgType.ERROR:
                 break
     finally:

@@ -192,14 +192,8 @@ class TwilioCaller:
         """Wait for the bot's reply: its first frame, then until `quiet_s` without audio
         (or `max_s` of continuous audio, e.g. hold music)."""
         reply = BotReply()
-        deadline = time.monotonic() + timeout_s
-        while not self._bot_audio and not self._closed.is_set():
-            self._audio_event.clear()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return reply
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._audio_event.wait(), remaining)
+        if not await self.wait_bot_audio(timeout_s):
+            return reply
         clears_before = self.log.clears
         give_up = time.monotonic() + max_s
         while self._bot_audio and not self._closed.is_set() and time.monotonic() < give_up:

@@ -6,6 +6,7 @@ Outbound: media, mark, clear. A mark that comes back after a `clear` was not pla
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -104,6 +105,8 @@ def _field(message: dict[str, Any], *path: str) -> Any:
         if not isinstance(value, dict) or key not in value:
             raise ProtocolError(f"{message['event']} message lacks {'.'.join(path)}")
         value = value[key]
+    if path[-1] in ("media", "start") and not isinstance(value, dict):
+        raise ProtocolError(f"{message['event']} message has a malformed {path[-1]!r} object")
     return value
 
 
@@ -129,6 +132,8 @@ async def _read_start(ws: web.WebSocketResponse) -> dict[str, Any]:
             continue
         if message["event"] != "start":
             raise ProtocolError(f"expected 'start', got {message['event']!r}")
+        if not isinstance(_field(message, "start").get("customParameters") or {}, dict):
+            raise ProtocolError("start message has malformed customParameters")
         return message
 
 
@@ -160,7 +165,7 @@ async def handle_media_stream(request: web.Request, start_call) -> web.WebSocket
         call_sid = str(start["start"].get("callSid") or stream_sid)
         params = {k: str(v) for k, v in (start["start"].get("customParameters") or {}).items()
                   if k != "token"}
-    except (ProtocolError, TimeoutError) as exc:
+    except (ProtocolError, asyncio.TimeoutError) as exc:  # not the builtin TimeoutError on 3.10
         log.warning("twilio stream from %s closed: %s", request.remote, exc or "no 'start' in time")
         await ws.close(code=1008, message=b"protocol error")
         return ws
@@ -181,7 +186,7 @@ async def _pump(ws: web.WebSocketResponse, channel: TwilioStream, put) -> None:
             message = _parse(msg.data)
             event = message["event"]
             if event == "media":
-                track = message.get("media", {}).get("track", "inbound")
+                track = _field(message, "media").get("track", "inbound")
                 if track in ("inbound", "inbound_track"):
                     await put(AudioIn(AudioFrame(mulaw_to_pcm16(decode_media(message)), 8000)))
             elif event == "dtmf":

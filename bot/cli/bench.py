@@ -9,7 +9,7 @@ import argparse
 import importlib
 from typing import Any
 
-BENCHMARKS = ["stt", "stt_pool", "vad", "nlu", "tts", "latency", "queue", "load", "all"]
+BENCHMARKS = ["stt", "stt_pool", "vad", "nlu", "tts", "latency", "queue", "load", "fuzz", "all"]
 
 
 def register(sub: Any) -> None:
