@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 @dataclass
@@ -39,6 +39,3 @@ class TurnTiming:
         record["response_ms"] = self.response_ms()
         record["end_silence_ms"] = float(self.end_silence_ms)
         return record
-
-    def raw(self) -> dict[str, object]:
-        return asdict(self)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.server_proc import stop_process
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VOICEBOT = [sys.executable, "-m", "bot"]
 
@@ -63,15 +65,9 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        returncode = stop_process(self.proc)
         self._log.close()
-        return self.proc.returncode
+        return returncode
 
 
 @pytest.fixture

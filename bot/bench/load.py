@@ -135,20 +135,6 @@ async def run_round(url: str, token: str, scenarios: list[Any], calls: int, seco
     return stats
 
 
-def tree_cpu_seconds(process: Any) -> float:
-    """CPU seconds of a process and its live children (the synthesis workers are processes)."""
-    import psutil
-
-    total = 0.0
-    for proc in [process, *process.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.Error:
-            pass
-    return total
-
-
 def _prepare_audio(scenarios: list[Any]) -> None:
     """Synthesize every caller line once, before the clock starts (cached on disk)."""
     from bot.voice_tests.audio import turn_audio
@@ -161,7 +147,7 @@ def _prepare_audio(scenarios: list[Any]) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     import psutil
 
-    from bot.bench.server_proc import BenchServer
+    from bot.bench.server_proc import BenchServer, tree_cpu_seconds
     from bot.voice_tests.runner import RUNNER_ENV
     from bot.voice_tests.scenario import ScenarioError
 

@@ -52,38 +52,56 @@ class BenchServer:
                 time.sleep(0.2)
         raise RuntimeError("server did not become ready")
 
-    def _family(self) -> list[psutil.Process]:
-        """The server and its workers (recognition and speech run in child processes)."""
-        try:
-            return [self.ps, *self.ps.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
-
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for proc in self._family():
-            try:
-                times = proc.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                continue
-        return total
+        return tree_cpu_seconds(self.ps)
 
     def rss_mb(self) -> float:
-        total = 0
-        for proc in self._family():
-            try:
-                total += proc.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
-        return total / 1024 / 1024
+        return tree_rss_bytes(self.ps) / 1024 / 1024
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
         self._log.close()
         self.tmp.cleanup()
+
+
+def stop_process(proc: subprocess.Popen, timeout_s: float = 30.0) -> int:
+    """SIGTERM (the server drains), then SIGKILL if it has not exited in `timeout_s`."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def _tree(process: psutil.Process) -> list[psutil.Process]:
+    """A process and its live children (recognition and synthesis run in child processes)."""
+    try:
+        return [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def tree_cpu_seconds(process: psutil.Process) -> float:
+    """CPU seconds (user + system) of a process and its live children."""
+    total = 0.0
+    for proc in _tree(process):
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def tree_rss_bytes(process: psutil.Process) -> int:
+    """Resident memory of a process and its live children."""
+    total = 0
+    for proc in _tree(process):
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total

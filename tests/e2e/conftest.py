@@ -16,11 +16,9 @@ E2E_ENV = {
 }
 
 
-@pytest.fixture(scope="package")
-def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """One server for the whole e2e package (loading Rasa takes a while)."""
-    tmp: Path = tmp_path_factory.mktemp("e2e-server")
-    server = ServerProcess(E2E_ENV, tmp)
+def start_e2e_server(tmp: Path, env: dict[str, str] | None = None) -> ServerProcess:
+    """A real server with the e2e settings (plus `env`), once /readyz answers."""
+    server = ServerProcess({**E2E_ENV, **(env or {})}, tmp)
     try:
         wait_for_http(server.base_url + "/readyz", timeout_s=180, proc=server.proc)
     except TimeoutError:
@@ -28,5 +26,12 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProce
         raise AssertionError(f"server did not become ready:\n{server.log()}") from None
     server.token = E2E_ENV["VOICEBOT_CALLS__STREAM_SECRET"]
     server.ws_url = server.base_url.replace("http://", "ws://") + "/twilio/media"
+    return server
+
+
+@pytest.fixture(scope="package")
+def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the whole e2e package (loading Rasa takes a while)."""
+    server = start_e2e_server(tmp_path_factory.mktemp("e2e-server"))
     yield server
     server.stop()

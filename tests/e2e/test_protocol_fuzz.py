@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 
 from bot.bench.fuzz import HealthyCall, crash_lines, fuzz_channel, warnings_per_ident
-from tests.conftest import ServerProcess, wait_for_http
-from tests.e2e.conftest import E2E_ENV
+from tests.conftest import ServerProcess
+from tests.e2e.conftest import start_e2e_server
 
 pytestmark = pytest.mark.slow
 EXAMPLES = 150
@@ -25,15 +25,8 @@ EXAMPLES = 150
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    env = {**E2E_ENV, "VOICEBOT_STT__NO_INPUT_TIMEOUT_S": "20"}
-    server = ServerProcess(env, tmp_path_factory.mktemp("fuzz-server"))
-    try:
-        wait_for_http(server.base_url + "/readyz", timeout_s=180, proc=server.proc)
-    except TimeoutError:
-        server.stop()
-        raise AssertionError(f"server did not become ready:\n{server.log()}") from None
-    server.token = E2E_ENV["VOICEBOT_CALLS__STREAM_SECRET"]
-    server.ws_url = server.base_url.replace("http://", "ws://") + "/twilio/media"
+    server = start_e2e_server(tmp_path_factory.mktemp("fuzz-server"),
+                              {"VOICEBOT_STT__NO_INPUT_TIMEOUT_S": "20"})
     yield server
     server.stop()
 
