@@ -81,20 +81,16 @@ class CallSession:
         svc.metrics.active_calls.inc()
         await svc.records.call_started(self.call_id, self.context.channel, self.context.caller)
         log.info("call started on %s from %s", self.context.channel, self.context.caller or "unknown")
+        if getattr(svc.engine, "ready", True) is False:  # logged at start-up; each call says so too
+            log.warning("dialogue unavailable for this call (%s): apology and a human",
+                        svc.engine.describe())
         try:
-            first: UserInput | StageFailure = Event("call_start")
-            try:
-                await self._listener.open(self.channel.input_rate)
-            except Exception as exc:  # no recognizer: apologise and get the caller a person
-                self.services.metrics.stage_failures.labels("recognizer").inc()
-                log.error("recognizer stage failed at call start: %s", exc)
-                first = StageFailure("recognizer")
             async with anyio.create_task_group() as tg:
                 self._tg = tg
+                # Inbound first: a caller who hangs up while the call is still being set up
+                # ends it at once instead of waiting for the recognizer to open.
                 tg.start_soon(self._inbound_loop)
-                tg.start_soon(self._listener.recognizer_loop)
-                tg.start_soon(self._dialogue_loop)
-                self._dialogue.put_nowait((first, None))
+                tg.start_soon(self._begin)
                 with anyio.move_on_after(svc.settings.calls.max_call_s):
                     await self._done.wait()
                 if not self._done.is_set():
@@ -109,6 +105,20 @@ class CallSession:
             self._keypad.close()
             with anyio.CancelScope(shield=True):
                 await self._release()
+
+    async def _begin(self) -> None:
+        """Open the recognizer, then start listening and the dialogue (greeting first)."""
+        first: UserInput | StageFailure = Event("call_start")
+        try:
+            await self._listener.open(self.channel.input_rate)
+        except Exception as exc:  # no recognizer: apologise and get the caller a person
+            self.services.metrics.stage_failures.labels("recognizer").inc()
+            log.error("recognizer stage failed at call start: %s", exc)
+            first = StageFailure("recognizer")
+        assert self._tg is not None
+        self._tg.start_soon(self._listener.recognizer_loop)
+        self._tg.start_soon(self._dialogue_loop)
+        self._dialogue.put_nowait((first, None))
 
     async def _release(self) -> None:
         svc = self.services

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
 from aiohttp import web
 
+from bot import prompts
 from bot.call import CallSession
 from bot.call_registry import ServerDraining
-from bot.call_services import SERVICES
-from bot.channels.base import CallContext, Channel, InboundEvent
+from bot.call_services import SERVICES, CallServices
+from bot.channels.base import CallContext, Channel, HangupIn, InboundEvent
 from bot.log import call_id_var
 from bot.server import CALLS
 
@@ -24,14 +26,23 @@ Pump = Callable[[Put], Awaitable[None]]
 def call_starter(app: web.Application) -> Callable[[CallContext, Channel, Callable[[Put], Awaitable[None]]], Awaitable[None]]:
     """A `start_call(context, channel, pump)` bound to this application's services."""
 
+    refusals = _RefusalLog()
+
     async def start_call(context: CallContext, channel: Channel, pump: Callable[[Put], Awaitable[None]]) -> None:
         call_id_var.set(context.call_id)
-        session = CallSession(context, channel, app[SERVICES])
+        services = app[SERVICES]
+        calls = app[CALLS]
+        limit = services.settings.calls.max_concurrent_calls
+        if len(calls) >= limit:
+            refusals.note(len(calls))
+            await _refuse(services, context, channel, pump, prompts.LINES_BUSY, "busy")
+            return
+        session = CallSession(context, channel, services)
         try:
-            app[CALLS].add(session)
+            calls.add(session)
         except ServerDraining:
             log.info("call refused: the server is shutting down")
-            await channel.hangup()
+            await _refuse(services, context, channel, pump, prompts.SHUTDOWN_GOODBYE, "shutdown")
             return
         try:
             async with anyio.create_task_group() as tg:
@@ -46,3 +57,62 @@ def call_starter(app: web.Application) -> Callable[[CallContext, Channel, Callab
                 log.debug("hangup after the call ended failed", exc_info=True)
 
     return start_call
+
+
+class _RefusalLog:
+    """One INFO line per refused call, and at most one WARNING a minute for the operator
+    (a flood of callers must not become a flood of warnings)."""
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        self.every_s = every_s
+        self.unreported = 0
+        self.warned_at = -every_s
+
+    def note(self, in_progress: int) -> None:
+        self.unreported += 1
+        log.info("call refused: %d calls in progress (calls.max_concurrent_calls)", in_progress)
+        now = time.monotonic()
+        if now - self.warned_at >= self.every_s:
+            token = call_id_var.set("-")  # about the server, not about this one call
+            try:
+                log.warning("turning callers away: %d calls in progress reach calls.max_concurrent_calls; "
+                            "%d refused since the last warning", in_progress, self.unreported)
+            finally:
+                call_id_var.reset(token)
+            self.warned_at, self.unreported = now, 0
+
+
+async def _refuse(services: CallServices, context: CallContext, channel: Channel, pump: Pump, text: str,
+                  reason: str) -> None:
+    """Tell the caller why (pre-rendered, no recognizer or dialogue needed), then hang up."""
+    services.metrics.calls_refused.labels(context.channel, reason).inc()
+    hung_up = anyio.Event()
+
+    async def put(event: InboundEvent) -> None:
+        if isinstance(event, HangupIn):
+            hung_up.set()
+
+    async def say() -> None:
+        audio = services.prompt_audio.get((text, channel.output_format))
+        if audio is not None:
+            player = services.new_player(channel, lambda: None)
+
+            async def chunks() -> AsyncIterator[bytes]:
+                yield audio
+
+            await player.play(chunks())
+        hung_up.set()
+
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(pump, put)
+            tg.start_soon(say)
+            await hung_up.wait()
+            tg.cancel_scope.cancel()
+    except Exception as exc:  # the caller left mid-sentence: nothing more to do
+        log.debug("refused call ended early: %r", exc)
+    finally:
+        try:
+            await channel.hangup()
+        except Exception:
+            log.debug("hangup of a refused call failed", exc_info=True)

@@ -97,6 +97,8 @@ class CallSettings(Section):
     stream_secret: str = "change-me"  # shared token a media stream must present
     audiosocket_port: int = Field(9092, ge=0, le=65535)  # 0 disables the AudioSocket listener
     audiosocket_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # peers allowed to connect
+    # Calls beyond this hear a "lines are busy" message instead of a slow bot for everyone.
+    max_concurrent_calls: int = Field(30, ge=1, le=10000)
 
     @validator("audiosocket_allow", each_item=True)
     def _network(cls, value: str) -> str:
@@ -119,6 +121,7 @@ class EscalationSettings(Section):
     default_handle_time_s: float = Field(240.0, ge=10, le=7200)  # wait estimate before any history
     session_ttl_s: float = Field(28800.0, ge=60, le=7 * 86400)  # console login lifetime
     cookie_secure: bool = False  # set true behind HTTPS so the session cookie is never sent in clear
+    spool_path: Path = Path("escalation-spool.sqlite3")  # local: callbacks/tickets kept while the store is down
 
     @validator("transfer_target", "transfer_targets", pre=True, each_item=True)
     def _number_as_text(cls, value: Any) -> Any:

@@ -16,6 +16,7 @@ from bot import prompts
 from bot.hold_audio import hold_music
 from escalation.context import build_context
 from escalation.services import EscalationError
+from escalation.store import StoreError
 from nlu.engine import Digits, Text
 
 if TYPE_CHECKING:
@@ -31,6 +32,10 @@ CLOSED = ("Our colleagues are not available right now. I can arrange for someone
 CALLBACK_BOOKED = "Thank you. We'll call you back as soon as a colleague is free. Goodbye."
 OFFER_CALLBACK = "If you'd rather not wait, press 1 or say call me back."
 CLOSED_GOODBYE = "Thank you for calling. Goodbye."
+STORE_DOWN = ("I'm sorry, I can't put you through to a colleague right now because of a technical "
+              "problem. I've kept your details, and a colleague will call you back as soon as "
+              "possible. Goodbye.")
+STORE_RETRY_S = 3.0  # hold music between attempts to reach an unreachable queue store
 OFFERED_POLL_S = 2.0
 BOT_ENDED = ("server_shutdown", "max_call_length", "internal_error", "handoff_failed")
 
@@ -44,15 +49,14 @@ class HandoffDesk:
     async def hand_off(self, session: CallSession, handoff: Handoff) -> None:
         settings = self.services.settings.escalation
         escalation = self.services.escalation
-        context = build_context(
-            call_id=session.call_id, caller=session.context.caller, channel=session.context.channel,
-            reason=handoff.reason, priority=handoff.priority, last_intent=session.last_intent,
-            confidence=session.last_confidence, slots=session.slots, transcript=session.transcript,
-        )
+        context = _context(session, handoff)
         target = settings.transfer_targets.get(handoff.priority) or settings.transfer_target
         if target:
             if escalation is not None:  # the screen pop of whoever answers the transferred call
-                await escalation.record_transfer(context, target)
+                try:
+                    await escalation.record_transfer(context, target)
+                except StoreError as exc:  # the transfer matters more than its screen pop
+                    log.warning("transfer context not stored (escalation store unreachable: %s)", exc)
             await session.speak([prompts.CONNECTING])
             if await session.channel.transfer(target):
                 session.finish("transferred")
@@ -65,10 +69,27 @@ class HandoffDesk:
             return
         # The node that holds the audio: another bot machine sharing the queue can tell a
         # call that is here from one that died with its process (escalation.services).
-        await escalation.enqueue({**context.to_dict(), "node": escalation.node_id})
+        try:
+            await escalation.enqueue({**context.to_dict(), "node": escalation.node_id})
+        except StoreError as exc:
+            await self._store_down(session, context.to_dict(), exc)
+            return
         session.on_hangup(lambda: self._left_queue(session))
         session.input_handler = lambda user_input: self._while_waiting(session, user_input)
         session.start_background(self.hold(session))
+
+    async def _store_down(self, session: CallSession, context: dict[str, Any], exc: Exception) -> None:
+        """The queue store is unreachable: no queue to wait in, so the escalation becomes a
+        callback task (spooled locally until the store is back) and the caller is told so."""
+        log.warning("cannot queue the call, escalation store unreachable (%s): booking a "
+                    "callback instead", exc)
+        session.state = "ending"
+        record, spooled = await self.services.escalation.keep_callback(
+            session.context.caller or "", context, session.call_id, context["reason"],
+            context["priority"], notes="queue store unreachable when the caller asked for a person")
+        await self.services.records.event(session.call_id, "callback_requested", id=record["id"],
+                                          spooled=spooled)
+        await self._goodbye(session, STORE_DOWN, "callback")
 
     async def _left_queue(self, session: CallSession) -> None:
         """The call ended while holding: the caller hung up, or the bot ended it (shutdown,
@@ -76,7 +97,14 @@ class HandoffDesk:
         escalation = self.services.escalation
         if session.end_reason in BOT_ENDED:
             with contextlib.suppress(EscalationError):
-                await escalation.request_callback(session.call_id, why=session.end_reason)
+                try:
+                    await escalation.request_callback(session.call_id, why=session.end_reason)
+                except StoreError:  # a spooled task, and the entry removed once the store is back
+                    context = _context(session, session.handoff).to_dict()
+                    await escalation.keep_callback(
+                        session.context.caller or "", context, session.call_id, context["reason"],
+                        context["priority"], notes=f"call lost: {session.end_reason}")
+                    await escalation.abandon(session.call_id)
                 return
         await escalation.abandon(session.call_id)
 
@@ -85,10 +113,19 @@ class HandoffDesk:
         escalation = self.services.escalation
         interval = self.services.settings.escalation.hold_announce_interval_s
         first = True
+        store_failed = False
         while session.state == "holding":
-            info = await escalation.wait_info(session.call_id)
+            try:
+                info = await escalation.wait_info(session.call_id)
+                entry = None if info else await escalation.store.get(session.call_id)
+            except StoreError as exc:  # the queue is still there once the store is back
+                if not store_failed:
+                    log.warning("escalation store unreachable while the caller holds (%s); "
+                                "hold music continues", exc)
+                store_failed = True
+                await session.play_audio(hold_music(session.channel.output_format, STORE_RETRY_S))
+                continue
             if info is None:
-                entry = await escalation.store.get(session.call_id)
                 if entry is None or entry.state != "offered":  # connected, or a callback now
                     return
                 # An agent pressed accept but is not on the line yet: keep the music going (a
@@ -111,7 +148,15 @@ class HandoffDesk:
             return
         session.state = "ending"
         session.stop_audio()
-        await self.services.escalation.request_callback(session.call_id, session.context.caller or None)
+        escalation = self.services.escalation
+        try:
+            await escalation.request_callback(session.call_id, session.context.caller or None)
+        except StoreError as exc:  # spooled; the entry is removed once the store is back
+            log.warning("escalation store unreachable (%s): callback kept in the local spool", exc)
+            context = _context(session, session.handoff).to_dict()
+            await escalation.keep_callback(session.context.caller or "", context, session.call_id,
+                                           context["reason"], context["priority"])
+            await escalation.abandon(session.call_id)
         await self.services.records.event(session.call_id, "callback_requested")
         await self._goodbye(session, CALLBACK_BOOKED, "callback")
 
@@ -124,8 +169,9 @@ class HandoffDesk:
                                          or re.search(r"\b(yes|yeah|please)\b", choice.text, re.I))
         )
         if wants:
-            await self.services.escalation.callbacks.create(
-                session.context.caller, context, session.call_id, context["reason"], context["priority"])
+            await self.services.escalation.keep_callback(
+                session.context.caller or "", context, session.call_id, context["reason"],
+                context["priority"])
             await self._goodbye(session, CALLBACK_BOOKED, "callback")
         else:
             await self._goodbye(session, CLOSED_GOODBYE, "closed")
@@ -135,3 +181,13 @@ class HandoffDesk:
         await session.channel.hangup()
         session.finish(reason)
 
+
+
+def _context(session: CallSession, handoff: Handoff | None) -> Any:
+    """The handoff context (transcript, intent, slots, reason) of `session` now."""
+    return build_context(
+        call_id=session.call_id, caller=session.context.caller, channel=session.context.channel,
+        reason=handoff.reason if handoff else "caller_request",
+        priority=handoff.priority if handoff else "normal", last_intent=session.last_intent,
+        confidence=session.last_confidence, slots=session.slots, transcript=session.transcript,
+    )

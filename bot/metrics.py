@@ -19,6 +19,9 @@ class CallMetrics:
         self.calls_ended = Counter(
             "voicebot_calls_ended", "Calls ended, by outcome", ["channel", "outcome"], registry=r
         )
+        self.calls_refused = Counter(
+            "voicebot_calls_refused", "Calls turned away, by reason", ["channel", "reason"], registry=r
+        )
         self.active_calls = Gauge("voicebot_active_calls", "Calls in progress", registry=r)
         self.turn_stage = Histogram(
             "voicebot_turn_stage_seconds",

@@ -9,6 +9,7 @@ import logging
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +84,19 @@ class RedisBus(LocalBus):
         return bus
 
     async def _listen(self) -> None:
+        failing = False
         while True:
             try:
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # keep the consoles alive through a Redis blip
-                log.warning("escalation event bus: %s; retrying", exc)
+            except Exception as exc:  # keep the consoles alive through a Redis blip (logged once)
+                if not failing:
+                    log.warning("escalation event bus: %s; retrying every second", exc)
+                failing = True
                 await asyncio.sleep(1.0)
                 continue
+            failing = False
             if message and message.get("type") == "message":
                 try:
                     self.deliver(json.loads(message["data"]))
@@ -99,7 +104,12 @@ class RedisBus(LocalBus):
                     log.warning("escalation event bus: dropped a malformed event")
 
     async def publish(self, event: dict[str, Any]) -> None:
-        await self._redis.publish(self.channel, json.dumps(event, separators=(",", ":")))
+        # Events only refresh the consoles (which resync from the store on connect): a Redis
+        # outage must not fail the change that was already made, or was spooled.
+        try:
+            await self._redis.publish(self.channel, json.dumps(event, separators=(",", ":")))
+        except (RedisError, OSError) as exc:
+            log.debug("escalation event bus: %s event not published: %s", event.get("type"), exc)
 
     async def close(self) -> None:
         if self._task:

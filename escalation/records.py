@@ -100,6 +100,10 @@ class TicketBook(RecordBook):
 
     async def create(self, ticket: Mapping[str, Any]) -> dict[str, Any]:
         """Persist a complaint ticket (a `BotTurn.ticket` dict); keeps its reference if it has one."""
+        return await self._save(self.build(ticket))
+
+    def build(self, ticket: Mapping[str, Any]) -> dict[str, Any]:
+        """The ticket record `create` would save (its reference is fixed here)."""
         now = time.time()
         fields = redact_slots({k: ticket.get(k) for k in ("account_reference",)})
         record = {
@@ -113,7 +117,7 @@ class TicketBook(RecordBook):
             "updated_at": now,
             "notes": "",
         }
-        return await self._save(record)
+        return record
 
 
 class CallbackBook(RecordBook):
@@ -124,6 +128,12 @@ class CallbackBook(RecordBook):
                      call_id: str | None = None, reason: str = "caller_request",
                      priority: str = "normal", notes: str = "") -> dict[str, Any]:
         """A callback task for `number`, with the (already redacted) handoff context."""
+        return await self._save(self.build(number, context, call_id, reason, priority, notes))
+
+    def build(self, number: str, context: Mapping[str, Any] | None = None,
+              call_id: str | None = None, reason: str = "caller_request",
+              priority: str = "normal", notes: str = "") -> dict[str, Any]:
+        """The callback record `create` would save (its id is fixed here)."""
         now = time.time()
         context = dict(context or {})
         record = {
@@ -139,4 +149,4 @@ class CallbackBook(RecordBook):
             "updated_at": now,
             "notes": redact(notes),
         }
-        return await self._save(record)
+        return record

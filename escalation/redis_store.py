@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
 
 from escalation.models import QueueEntry
-from escalation.store import StoreError
+from escalation.store import StoreError, raise_store_errors
 
 log = logging.getLogger(__name__)
 BAND = 1e12  # seq stays far inside +-BAND/2, so the rank decides first
@@ -185,3 +185,6 @@ class RedisStore:
 
     async def delete_record(self, kind: str, record_id: str) -> bool:
         return bool(await self.redis.hdel(self._k("r", kind), record_id))
+
+
+raise_store_errors(RedisStore, "escalation store redis", RedisError, OSError)

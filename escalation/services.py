@@ -24,7 +24,8 @@ from escalation.hours import BusinessHours
 from escalation.models import HandoffContext, QueueEntry
 from escalation.records import CallbackBook, TicketBook
 from escalation.redact import redact
-from escalation.store import EscalationStore, open_store
+from escalation.spool import Spool
+from escalation.store import EscalationStore, StoreError, open_store
 from escalation.wait import WaitInfo, estimate_wait
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ class EscalationServices:
         self.node_id = uuid.uuid4().hex[:12]  # this process; the bot stamps it on its callers' context
         self._sweeper: asyncio.Task[None] | None = None
         self._last_heartbeat = 0.0
+        # Records made while the store is unreachable wait here (local disk) until it is back.
+        self.spool: Spool | None = None
+        self._store_down = False
 
     @classmethod
     async def open(
@@ -86,9 +90,14 @@ class EscalationServices:
         sweep_interval_s: float = 1.0,
         call_control: CallControl | None = None,
         start_sweeper: bool = True,
+        spool_path: str | Path | None = None,
     ) -> EscalationServices:
-        """Open the store and event bus; raises StoreError or HoursError with a one-line message."""
+        """Open the store and event bus; raises StoreError or HoursError with a one-line message.
+
+        With `spool_path`, callback tasks and tickets made while the store is unreachable are
+        kept in that local file and delivered by the sweeper when the store answers again."""
         hours = BusinessHours.parse(business_hours, timezone)
+        spool = await Spool.open(spool_path) if spool_path else None
         backend = await open_store(store, str(sqlite_path), redis_url, redis_prefix)
         if store == "redis":
             bus: EventBus = await RedisBus.open(backend.redis, redis_prefix + "events")  # type: ignore[attr-defined]
@@ -98,6 +107,7 @@ class EscalationServices:
                        default_handle_time_s=default_handle_time_s, session_ttl_s=session_ttl_s,
                        cookie_secure=cookie_secure, sweep_interval_s=sweep_interval_s)
         services.call_control = call_control
+        services.spool = spool
         if start_sweeper:
             services._sweeper = asyncio.create_task(services._sweep_loop(), name="escalation-sweeper")
         return services
@@ -112,6 +122,7 @@ class EscalationServices:
             "business_hours": esc.business_hours, "timezone": esc.timezone,
             "answer_timeout_s": esc.answer_timeout_s, "default_handle_time_s": esc.default_handle_time_s,
             "session_ttl_s": esc.session_ttl_s, "cookie_secure": esc.cookie_secure,
+            "spool_path": settings.data_path(esc.spool_path),
         }
         return await cls.open(**{**args, **overrides})
 
@@ -124,6 +135,8 @@ class EscalationServices:
                 await self.store.delete_record("node", self.node_id)
         await self.bus.close()
         await self.store.close()
+        if self.spool is not None:
+            await self.spool.close()
 
     # -- events -------------------------------------------------------------------------
     async def _entry_event(self, entry: QueueEntry) -> None:
@@ -169,8 +182,13 @@ class EscalationServices:
                              self.default_handle_time_s)
 
     async def abandon(self, call_id: str) -> QueueEntry | None:
-        """The caller hung up: drop their entry wherever it stands."""
-        entry = await self.store.remove(call_id)
+        """The caller hung up: drop their entry wherever it stands (while the store is
+        unreachable the removal is spooled, so no agent later picks up a call that is gone)."""
+        try:
+            entry = await self.store.remove(call_id)
+        except StoreError as exc:
+            await self._spool("abandon", call_id, {"call_id": call_id, "created_at": time.time()}, exc)
+            return None
         if entry:
             await self._removed_event(call_id, "abandoned")
         return entry
@@ -242,10 +260,55 @@ class EscalationServices:
         return record
 
     async def create_ticket(self, ticket: Mapping[str, Any]) -> dict[str, Any]:
-        """Persist a complaint ticket from the dialogue (`BotTurn.ticket`)."""
-        record = await self.tickets.create(ticket)
+        """Persist a complaint ticket from the dialogue (`BotTurn.ticket`); spooled locally
+        (and delivered later) while the store is unreachable."""
+        record = self.tickets.build(ticket)
+        try:
+            await self.store.put_record("ticket", record["reference"], record)
+        except StoreError as exc:
+            await self._spool("ticket", record["reference"], record, exc)
+            return record
         await self.bus.publish({"type": "ticket", "record": record})
         return record
+
+    async def keep_callback(self, number: str, context: Mapping[str, Any], call_id: str,
+                            reason: str, priority: str, notes: str = "") -> tuple[dict[str, Any], bool]:
+        """A callback task that is never lost: in the store, or - while the store is
+        unreachable - in the local spool until it is back. Returns (record, spooled)."""
+        record = self.callbacks.build(number, context, call_id, reason, priority, notes)
+        try:
+            await self.store.put_record("callback", record["id"], record)
+        except StoreError as exc:
+            await self._spool("callback", record["id"], record, exc)
+            return record, True
+        await self.bus.publish({"type": "callback", "record": record})
+        return record, False
+
+    async def _spool(self, kind: str, record_id: str, record: dict[str, Any], exc: StoreError) -> None:
+        if self.spool is None:
+            raise exc
+        await self.spool.add(kind, record_id, record)
+        log.info("%s %s kept in the local spool until the store is back (%s)", kind, record_id, exc)
+
+    async def deliver_spool(self) -> int:
+        """Put spooled records into the store, oldest first; how many were delivered
+        (stops at the first StoreError: the store is still down)."""
+        if self.spool is None:
+            return 0
+        delivered = 0
+        for spool_id, kind, record_id, record in await self.spool.pending():
+            if kind == "abandon":
+                if await self.store.remove(record_id):
+                    await self._removed_event(record_id, "abandoned")
+                await self.spool.remove(spool_id)
+                continue
+            await self.store.put_record(kind, record_id, record)  # same id: idempotent
+            await self.spool.remove(spool_id)
+            await self.bus.publish({"type": kind, "record": record})
+            log.info("%s %s (call %s) delivered from the local spool", kind, record_id,
+                     record.get("call_id"))
+            delivered += 1
+        return delivered
 
     # -- the console's side -------------------------------------------------------------
     async def _held_by(self, call_id: str, agent: Agent, states: Iterable[str]) -> QueueEntry:
@@ -382,10 +445,18 @@ class EscalationServices:
     async def _sweep_loop(self) -> None:
         while True:
             try:
+                await self.deliver_spool()
                 if time.time() - self._last_heartbeat >= NODE_HEARTBEAT_S:
                     await self.heartbeat()
                 await self.sweep()
                 await self.recover_orphans()
+                if self._store_down:
+                    self._store_down = False
+                    log.info("escalation store reachable again")
+            except StoreError as exc:  # an outage is logged once, not every second
+                if not self._store_down:
+                    self._store_down = True
+                    log.error("escalation store unreachable: %s", exc)
             except Exception as exc:  # a store blip must not end the sweeper
                 log.warning("escalation sweeper: %s", exc)
             await asyncio.sleep(self.sweep_interval_s)

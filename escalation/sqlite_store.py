@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from escalation.models import ACTIVE_STATES, QueueEntry
-from escalation.store import StoreError
+from escalation.store import StoreError, raise_store_errors
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queue (
@@ -176,3 +176,6 @@ class SqliteStore:
 
     async def delete_record(self, kind: str, record_id: str) -> bool:
         return await self._write("DELETE FROM records WHERE kind=? AND id=?", (kind, record_id)) > 0
+
+
+raise_store_errors(SqliteStore, "escalation store sqlite", sqlite3.Error, OSError)

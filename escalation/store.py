@@ -7,6 +7,8 @@ call returns, so a crash of the bot never loses a waiting caller or a ticket.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -15,6 +17,29 @@ from escalation.models import QueueEntry
 
 class StoreError(RuntimeError):
     """The store cannot be reached or used; the message says which and why."""
+
+
+def raise_store_errors(cls: type, label: str, *errors: type[BaseException]) -> type:
+    """Make every public async method of a store class raise StoreError for `errors` (the
+    driver's own exceptions), so callers handle one kind of failure: store unavailable."""
+    for name, method in list(vars(cls).items()):
+        if name.startswith("_") or name in ("open", "close") or not inspect.iscoroutinefunction(method):
+            continue
+        setattr(cls, name, _translating(method, label, errors))
+    return cls
+
+
+def _translating(method: Any, label: str, errors: tuple[type[BaseException], ...]) -> Any:
+    @functools.wraps(method)
+    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        except StoreError:
+            raise
+        except errors as exc:
+            raise StoreError(f"{label}: {exc}") from exc
+
+    return wrapper
 
 
 class EscalationStore(Protocol):

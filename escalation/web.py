@@ -26,6 +26,7 @@ from escalation.auth import (
 from escalation.openapi import openapi_document
 from escalation.records import RecordBook, RecordError
 from escalation.services import EscalationError, EscalationServices
+from escalation.store import StoreError
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -275,9 +276,21 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
+@web.middleware
+async def _store_unavailable(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The queue store is unreachable: a clear 503 for the console, not a 500 and a traceback."""
+    try:
+        return await handler(request)
+    except StoreError as exc:
+        log.warning("%s %s: %s", request.method, request.path, exc)
+        return web.json_response({"error": "the escalation store is unreachable; try again shortly"},
+                                 status=503, headers={"Retry-After": "5"})
+
+
 def setup_escalation(app: web.Application, services: EscalationServices) -> None:
     """Add the console and API routes; the bot opens and closes `services` itself."""
     app[SERVICES_KEY] = services
+    app.middlewares.append(_store_unavailable)
     app[SOCKETS_KEY] = {}
     app[FAILURES_KEY] = {}
     tickets, callbacks = _record_routes("tickets"), _record_routes("callbacks")

@@ -14,6 +14,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from stt.text import normalise
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LM_PATH = Path("models/domain-lm/domain.lm.bin")
 PHONE_PHRASES = Path(__file__).with_name("phone_phrases.txt")
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
-VERSION = "kn3-mix-2"  # bump when the method changes, so models are rebuilt
+VERSION = "kn3-mix-3"  # bump when the method changes, so models are rebuilt
 Ngram = tuple[str, ...]
 
 
@@ -101,16 +102,20 @@ class KneserNey:
         return self.gamma[k].get(gram[:-1], 1.0) * self.p(gram[1:], k - 1)
 
 
-# ---------------------------------------------------------------- generic model (bigram view)
+# ---------------------------------------------------------------- generic model
 
 
-def _read_unigrams_bigrams(arpa: Path) -> tuple[dict[str, tuple[float, float]], list[str], list[int]]:
-    uni: dict[str, tuple[float, float]] = {}
-    bigram_lines: list[str] = []
+LOG10_PER_UNIT = math.log10(1.0001)  # pocketsphinx reports log-probabilities in base 1.0001
+
+
+def _read_unigrams_bigrams(arpa: Path) -> tuple[list[str], list[tuple[str, str]], list[int]]:
+    """The words and bigrams (not their numbers) of a dumped ARPA file, and the header counts."""
+    words: list[str] = []
+    bigrams: list[tuple[str, str]] = []
     declared: list[int] = []
     section = 0
     if not arpa.is_file():
-        return uni, bigram_lines, declared
+        return words, bigrams, declared
     with arpa.open(encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if line.startswith("ngram ") and "=" in line:
@@ -118,25 +123,30 @@ def _read_unigrams_bigrams(arpa: Path) -> tuple[dict[str, tuple[float, float]], 
                 continue
             if line.startswith("\\"):
                 section = {"\\1-grams:": 1, "\\2-grams:": 2}.get(line.strip(), 9)
-                if section == 9 and uni:
+                if section == 9 and words:
                     break
                 continue
             parts = line.split()
             if section == 1 and len(parts) >= 2:
-                uni[parts[1]] = (float(parts[0]), float(parts[2]) if len(parts) > 2 else 0.0)
+                words.append(parts[1])
             elif section == 2 and len(parts) >= 3:
-                bigram_lines.append(line)
-    return uni, bigram_lines, declared
+                bigrams.append((parts[1], parts[2]))
+    return words, bigrams, declared
 
 
 class GenericBigrams:
-    """pocketsphinx's generic model seen as a backoff bigram model (unigrams + bigrams)."""
+    """pocketsphinx's generic trigram model, restricted to its most frequent words.
 
-    def __init__(
-        self, uni: dict[str, tuple[float, float]], bi: dict[Ngram, float], vocab: set[str]
-    ) -> None:
-        self.uni = uni  # word -> (log10 prob, log10 backoff)
-        self.bi = bi  # (w1, w2) -> log10 prob
+    Its probabilities come from the loaded model itself (`NGramModel.prob`, exact, backoff
+    included, trigrams too); its list of words and bigrams from an ARPA dump. The numbers in
+    that dump are NOT usable: pocketsphinx 5.1 writes them scaled by a huge factor (about
+    1.7e10 x log10 p), so a model mixed with them had no generic part at all.
+    """
+
+    def __init__(self, lm: Any, uni: dict[str, float], bi: set[Ngram], vocab: set[str]) -> None:
+        self.lm = lm  # pocketsphinx.NGramModel
+        self.uni = uni  # word -> log10 unigram probability
+        self.bi = bi  # the bigrams among `vocab` the generic model lists
         self.vocab = vocab  # the words the mixed model may contain
 
     @classmethod
@@ -167,32 +177,24 @@ class GenericBigrams:
                     [sys.executable, "-c", script, str(lm_bin), str(arpa)],
                     capture_output=True, timeout=300, check=False,
                 )
-                uni, bigram_lines, declared = _read_unigrams_bigrams(arpa)
-            if declared and len(uni) == declared[0] and len(bigram_lines) > 0.999 * declared[1]:
+                words, bigrams, declared = _read_unigrams_bigrams(arpa)
+            if declared and len(words) == declared[0] and len(bigrams) > 0.999 * declared[1]:
                 break
-            log.warning("generic language model dump incomplete (%d unigrams); retrying", len(uni))
+            log.warning("generic language model dump incomplete (%d unigrams); retrying", len(words))
         else:
             raise RuntimeError("could not read pocketsphinx's generic language model")
-        ranked = sorted((w for w in uni if not w.startswith("<")), key=lambda w: -uni[w][0])
-        allowed = set(ranked[:top_words]) | set(keep) | {BOS, EOS}
-        bi: dict[Ngram, float] = {}
-        for line in bigram_lines:
-            parts = line.split()
-            if len(parts) >= 3 and parts[1] in allowed and parts[2] in allowed:
-                bi[(parts[1], parts[2])] = float(parts[0])
-        return cls(uni, bi, allowed)
+        lm = pocketsphinx.NGramModel.readfile(str(lm_bin))
+        uni = {w: lm.prob([w]) * LOG10_PER_UNIT for w in words if w != BOS}
+        ranked = sorted((w for w in uni if not w.startswith("<")), key=lambda w: -uni[w])
+        allowed = set(ranked[:top_words]) | (set(keep) & set(uni)) | {BOS, EOS}
+        bi = {g for g in bigrams if g[0] in allowed and g[1] in allowed}
+        return cls(lm, uni, bi, allowed)
 
     def p(self, gram: Ngram) -> float:
-        w = gram[-1]
-        if w not in self.uni:
+        """P(last word | up to two words before it) in the generic model (0 if unknown)."""
+        if gram[-1] not in self.uni:
             return 0.0
-        if len(gram) >= 2:
-            h = gram[-2]
-            if (h, w) in self.bi:
-                return 10 ** self.bi[(h, w)]
-            bow = self.uni[h][1] if h in self.uni else 0.0
-            return 10 ** (bow + self.uni[w][0])
-        return 10 ** self.uni[w][0]
+        return 10 ** (self.lm.prob(list(reversed(gram[-3:]))) * LOG10_PER_UNIT)
 
 
 # ---------------------------------------------------------------- building and writing

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import itertools
 import json
 import logging
@@ -27,6 +28,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # for `-m st
 MAX_PENDING = 100  # requests in flight per stream: 2 s of 20 ms frames
 REQUEST_TIMEOUT_S = 10.0  # a worker this late is no use to a live call: replace it
 MAX_WRITE_BUFFER = 4 * 1024 * 1024  # bytes queued to one worker's stdin
+MAX_RECOVERIES = 1  # a stream moves once; audio that kills a second worker fails the call
+RECOVER_TIMEOUT_S = 15.0  # waiting for a live (or replacement) worker to take a stream over
+MAX_REPLAY_S = 60.0  # utterance audio kept for replay; longer ones are not replayable
 
 
 class _Worker:
@@ -54,7 +58,9 @@ class _Worker:
             raise RecognizerError("recognizer worker exited while starting") from exc
         if req_id != wire.HELLO_ID or status != wire.OK:
             raise RecognizerError(f"recognizer worker failed to start: {body.decode(errors='replace')}")
-        self._reader = asyncio.create_task(self._read_loop())
+        # An empty context: the worker's own log lines are the pool's, not of the call that
+        # happened to start it.
+        self._reader = contextvars.Context().run(asyncio.create_task, self._read_loop())
         return json.loads(body)
 
     async def _read(self) -> tuple[int, int, bytes]:
@@ -129,9 +135,8 @@ class _Worker:
         future = self.send(op, stream_id, body)
         try:
             return await asyncio.wait_for(future, self.timeout)
-        except asyncio.TimeoutError:
-            log.error("recognizer worker %d did not answer in %.0f s; killing it", self.pid, self.timeout)
-            self.fail(f"recognizer worker {self.pid} stopped answering")
+        except asyncio.TimeoutError:  # logged by the pool (once, not per call) as it replaces it
+            self.fail(f"recognizer worker {self.pid} stopped answering in {self.timeout:.0f} s; killed")
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
             raise RecognizerError(self.error) from None
@@ -154,16 +159,26 @@ class _Worker:
 class PooledRecognizer:
     """One call's stream on a pool worker; the async surface of `StreamingRecognizer`.
 
-    Requests of one stream are answered in order; a dead worker or a stream that falls
-    `MAX_PENDING` requests behind raises `RecognizerError`.
+    Requests of one stream are answered in order; a stream that falls `MAX_PENDING`
+    requests behind raises `RecognizerError`. When its worker dies, the stream moves once
+    to a live worker and the current utterance's audio is replayed there, so the caller
+    loses nothing; a second death (or no live worker) raises `RecognizerError`.
     """
 
-    def __init__(self, worker: _Worker, stream_id: int, sample_rate: int) -> None:
+    def __init__(self, worker: _Worker, stream_id: int, sample_rate: int,
+                 pool: RecognizerPool | None = None) -> None:
         self.sample_rate = sample_rate
+        self.recoveries = 0
         self._worker = worker
         self._id = stream_id
+        self._pool = pool
         self._in_flight = 0
         self._closed = False
+        # The utterance so far, to replay on another worker if this one dies (bounded:
+        # the endpointer ends an utterance long before MAX_REPLAY_S).
+        self._utterance = bytearray()
+        self._replayable = True
+        self._moving = asyncio.Lock()
 
     @property
     def worker_pid(self) -> int:
@@ -176,21 +191,68 @@ class PooledRecognizer:
             raise RecognizerError(f"recognizer stream is {self._in_flight} requests behind")
         self._in_flight += 1
         try:
-            return await self._worker.call(op, self._id, body)
+            worker = self._worker
+            try:
+                return await worker.call(op, self._id, body)
+            except RecognizerError:
+                if not await self._recover(worker):
+                    raise
+                return await self._worker.call(op, self._id, body)
         finally:
             self._in_flight -= 1
 
+    async def _recover(self, dead: _Worker) -> bool:
+        """Move to a live worker after `dead` died; False when this stream cannot move."""
+        if dead.alive or self._closed:
+            return False  # the request itself failed (the worker answered an error)
+        async with self._moving:
+            if self._worker is not dead:
+                return True  # another request of this stream already moved it
+            return await self._move(dead)
+
+    async def _move(self, dead: _Worker) -> bool:
+        if self._pool is None or self._pool.closed or self.recoveries >= MAX_RECOVERIES \
+                or not self._replayable:
+            return False
+        self.recoveries += 1  # counted first: replaying audio that kills workers must stop here
+        try:
+            fresh = await asyncio.wait_for(self._pool.open(self.sample_rate), RECOVER_TIMEOUT_S)
+            if self._utterance:
+                await fresh._worker.call(wire.ACCEPT, fresh._id, bytes(self._utterance))
+        except (RecognizerError, asyncio.TimeoutError) as exc:
+            log.error("recognizer worker %d died and the stream could not move: %r", dead.pid, exc)
+            return False
+        self._worker, self._id = fresh._worker, fresh._id
+        fresh._closed = True  # its worker and id are ours now
+        log.warning("recognizer worker %d died during the call; continued on worker %d "
+                    "(%.1f s of speech replayed)", dead.pid, self._worker.pid,
+                    len(self._utterance) / 2 / self.sample_rate)
+        return True
+
     async def accept(self, pcm: bytes) -> str | None:
         """Feed audio; the new partial transcript when it changed, else None."""
-        return wire.decode_partial(await self._call(wire.ACCEPT, bytes(pcm)))
+        partial = wire.decode_partial(await self._call(wire.ACCEPT, bytes(pcm)))
+        if self._replayable:
+            self._utterance += pcm
+            if len(self._utterance) > MAX_REPLAY_S * 2 * self.sample_rate:
+                self._replayable = False
+                self._utterance = bytearray()
+        return partial
 
     async def final(self) -> Transcript:
         """End the utterance and return its transcript."""
-        return wire.decode_transcript(await self._call(wire.FINAL))
+        transcript = wire.decode_transcript(await self._call(wire.FINAL))
+        self._new_utterance()
+        return transcript
 
     async def reset(self) -> None:
         """Drop the current utterance without a result."""
         await self._call(wire.RESET)
+        self._new_utterance()
+
+    def _new_utterance(self) -> None:
+        self._utterance = bytearray()
+        self._replayable = True
 
     async def close(self) -> None:
         """Give the decoder back to the worker's warm set (quietly if the worker is gone)."""
@@ -303,6 +365,10 @@ class RecognizerPool:
             log.error("recognizer worker could not be replaced: %s", task.exception())
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def backend_name(self) -> str:
         return str(self._hello.get("backend", ""))
 
@@ -347,7 +413,7 @@ class RecognizerPool:
                 if worker.alive:
                     worker.send(wire.CLOSE, stream_id).add_done_callback(_ignore_result)
                 raise
-            return PooledRecognizer(worker, stream_id, sample_rate)
+            return PooledRecognizer(worker, stream_id, sample_rate, self)
         raise AssertionError("unreachable")
 
     async def close(self, timeout: float = 5.0) -> None:

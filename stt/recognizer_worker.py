@@ -27,10 +27,15 @@ log = logging.getLogger("stt.recognizer_worker")
 class Decoders:
     """Warm decoders per sample rate and the open streams."""
 
-    def __init__(self, factory: Any, warm: int, warm_rate: int) -> None:
+    def __init__(self, factory: Any, warm: int, warm_rate: int, max_idle: int = 12) -> None:
         self.factory = factory
         self.warm = warm
         self.warm_rate = warm_rate
+        # A closed stream's decoder is kept while no more are idle than the most streams
+        # ever open at once (up to max_idle): building one costs 0.1-0.5 s of CPU, and a
+        # burst of short calls must not rebuild a decoder per call.
+        self.max_idle = max(max_idle, warm)
+        self.peak = 0
         self.idle: dict[int, list[Any]] = {}
         self.streams: dict[int, Any] = {}
         self._initial_cmn: dict[int, str] = {}
@@ -59,6 +64,7 @@ class Decoders:
     def open(self, stream_id: int, rate: int) -> None:
         idle = self.idle.get(rate)
         self.streams[stream_id] = idle.pop() if idle else self._new(rate)
+        self.peak = max(self.peak, len(self.streams))
 
     def close(self, stream_id: int) -> None:
         recognizer = self.streams.pop(stream_id, None)
@@ -67,7 +73,7 @@ class Decoders:
         recognizer.reset()
         self._forget_caller(recognizer)
         idle = self.idle.setdefault(recognizer.sample_rate, [])
-        if len(idle) < max(self.warm, 1):
+        if len(idle) < max(self.warm, min(self.peak, self.max_idle), 1):
             idle.append(recognizer)
         else:
             self._initial_cmn.pop(id(recognizer), None)
@@ -128,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--domain-lm", type=Path, default=None)
     parser.add_argument("--warm", type=int, default=4)
     parser.add_argument("--warm-rate", type=int, default=8000)
+    parser.add_argument("--max-idle", type=int, default=12, help="most idle decoders kept after a burst")
     args = parser.parse_args(argv)
     # The server drains calls on Ctrl-C and then closes our stdin; ignore the signal here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -140,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         from stt.factory import RecognizerFactory
 
         factory = RecognizerFactory(args.backend, args.vosk_model, args.domain_lm)
-        decoders = Decoders(factory, args.warm, args.warm_rate)
+        decoders = Decoders(factory, args.warm, args.warm_rate, args.max_idle)
         while decoders.needs_warming():
             decoders.warm_one()
     except Exception as exc:

@@ -177,7 +177,12 @@ class Endpointer:
         self._utterance += pcm
         if voiced and sum(self._recent) >= CONFIRM_VOICED:
             self._last_voiced = self._n
-        if self._n - self._last_voiced >= self._end_frames:
+        silent = self._n - self._last_voiced
+        # Speech that resumes right at the deadline is voiced a few frames before it can be
+        # confirmed: wait for the confirmation (at most CONFIRM_WINDOW frames) instead of
+        # ending the turn and starting a new one at once (a weak word under 10 dB noise
+        # followed by a pause otherwise split "press 1 ... or 2 to forward").
+        if silent >= self._end_frames and not (voiced and silent < self._end_frames + CONFIRM_WINDOW):
             return self._end(truncated=False)
         if self._n - self._start >= self._max_frames:
             self._last_voiced = self._n

@@ -144,7 +144,10 @@ class Player:
                 self._frames += 1
         except _Cancelled:
             pass
-        except Exception as exc:  # a failed synthesis or a closed connection ends this play
+        except ConnectionError as exc:  # the caller hung up: an ordinary end, not a fault
+            error = f"{type(exc).__name__}: {exc}"
+            log.info("playback stopped: %s", error)
+        except Exception as exc:  # a failed synthesis ends this play
             error = f"{type(exc).__name__}: {exc}"
             log.warning("playback stopped: %s", error)
         finally:

@@ -108,6 +108,8 @@ class HealthyCall(threading.Thread):
                     reply = await call.listen(timeout_s=20)
                     if reply.duration_s < 1.0 or reply.latency_ms is None:
                         self.failures.append(f"no answer (heard {reply.duration_s:.1f} s)")
+                    elif reply.latency_ms < 0:  # e.g. an apology that cut into the question
+                        self.failures.append(f"the bot spoke {-reply.latency_ms:.0f} ms before the question ended")
                     else:
                         self.latencies_ms.append(reply.latency_ms)
         except Exception as exc:

@@ -72,7 +72,8 @@ async def run_round(url: str, token: str, calls: int, turns: int) -> dict[str, A
             "caller_late_frames": sum(r["late_frames"] for r in results if isinstance(r, dict))}
 
 
-def _late_frames(base_url: str) -> float:
+def server_late_frames(base_url: str) -> float:
+    """The server's count of audio frames sent more than 40 ms late (from /metrics)."""
     import urllib.request
 
     with urllib.request.urlopen(base_url + "/metrics", timeout=5) as response:
@@ -95,12 +96,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         for calls in rounds:
             cpu0, t0 = (server.cpu_seconds(), time.monotonic()) if server else (0.0, time.monotonic())
-            late0 = _late_frames(server.base_url) if server else 0.0
+            late0 = server_late_frames(server.base_url) if server else 0.0
             result = asyncio.run(run_round(url, token, calls, args.turns))
             wall = time.monotonic() - t0
             lat = result["latencies"]
             cpu_per_call = ((server.cpu_seconds() - cpu0) / wall / calls * 100) if server else float("nan")
-            late = (_late_frames(server.base_url) - late0) if server else float("nan")
+            late = (server_late_frames(server.base_url) - late0) if server else float("nan")
             row = [calls, len(lat), percentile(lat, 50), percentile(lat, 95),
                    percentile(lat, 50) - silence, percentile(lat, 95) - silence,
                    late, result["caller_late_frames"], cpu_per_call,

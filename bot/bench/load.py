@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.bench.latency import _late_frames
+from bot.bench.latency import server_late_frames
 from bot.bench.report import add_json_argument, emit, percentile
 from bot.config import Settings
 
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if server:
             marks["rss_start"] = server.rss_mb()
             marks["cpu0"] = tree_cpu_seconds(server.ps)
-            marks["late0"] = _late_frames(server.base_url)
+            marks["late0"] = server_late_frames(server.base_url)
         psutil.cpu_percent(None)
         me = psutil.Process()
         callers_cpu0 = sum(me.cpu_times()[:2])
@@ -196,7 +196,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         rss_end = server.rss_mb() if server else float("nan")
         rss_warm = marks.get("rss_warm", rss_end)
         server_cpu = (tree_cpu_seconds(server.ps) - marks["cpu0"]) / wall * 100 if server else float("nan")
-        late = _late_frames(server.base_url) - marks["late0"] if server else float("nan")
+        late = server_late_frames(server.base_url) - marks["late0"] if server else float("nan")
         lat = stats.latencies
         row = [calls, round(wall), stats.completed, len(stats.failed), stats.expectation_misses, len(lat),
                percentile(lat, 50), percentile(lat, 95), percentile(lat, 99), stats.p95_overhead(),

@@ -202,9 +202,11 @@ class TwilioCaller:
             if since_last >= quiet_s:
                 break
             await asyncio.sleep(min(0.05, quiet_s - since_last))
-        return self._collect(reply, clears_before)
+        return self.take_reply(reply, clears_before)
 
-    def _collect(self, reply: BotReply, clears_before: int) -> BotReply:
+    def take_reply(self, reply: BotReply, clears_before: int) -> BotReply:
+        """Move the bot audio heard so far into `reply` (with its latency and whether a
+        `clear` arrived since `clears_before`)."""
         frames, self._bot_audio = self._bot_audio, []
         if frames:
             reply.audio = b"".join(pcm for _, pcm in frames)
@@ -225,6 +227,12 @@ class TwilioCaller:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._audio_event.wait(), remaining)
         return bool(self._bot_audio)
+
+    def drop_audio_before_speech_end(self) -> None:
+        """Forget bot audio that arrived before the caller's last utterance ended (after
+        talking over the bot, the old answer's frames are not the reply to this turn)."""
+        ended = self._speech_ended_at or time.monotonic()
+        self._bot_audio[:] = [frame for frame in self._bot_audio if frame[0] >= ended]
 
     def bot_audio_since(self, t: float) -> float:
         """Seconds of bot audio received after monotonic time `t`."""

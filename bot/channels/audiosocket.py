@@ -147,5 +147,6 @@ async def _pump(reader: asyncio.StreamReader, channel: AudioSocketCall,
     except (ProtocolError, asyncio.TimeoutError) as exc:
         log.warning("audiosocket call %s closed: %s", channel.call_uuid, exc or "peer stalled")
         reason = "protocol_error"
+        await channel.hangup()  # cut a misbehaving peer off now, not after the call's bookkeeping
     finally:
         await put(HangupIn(reason))

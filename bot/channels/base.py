@@ -47,7 +47,7 @@ class HangupIn:
 InboundEvent = AudioIn | DtmfIn | MarkPlayed | HangupIn
 
 
-class ChannelClosed(Exception):
+class ChannelClosed(ConnectionError):
     """The far end is gone; sending more is pointless."""
 
 

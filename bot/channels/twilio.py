@@ -15,7 +15,7 @@ import logging
 import uuid
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WebSocketError, WSMsgType, web
 
 from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn, MarkPlayed
 from bot.channels.twilio_auth import signature_valid
@@ -25,6 +25,7 @@ from stt.audio import AudioFrame, mulaw_to_pcm16
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024
+CLOSE_TIMEOUT_S = 2.0  # seconds to wait for the peer's close frame
 START_TIMEOUT_S = 10.0
 TWILIO_TRANSFERS = web.AppKey("twilio_transfers", dict)  # CallSid -> transfer target
 
@@ -153,7 +154,8 @@ async def handle_media_stream(request: web.Request, start_call) -> web.WebSocket
     if auth_token and not signature_valid(request, auth_token):
         log.warning("twilio stream refused from %s: bad X-Twilio-Signature", request.remote)
         raise web.HTTPForbidden(text="bad signature")
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE_BYTES)
+    # A close handshake the peer never answers must not hold a call open for long.
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE_BYTES, timeout=CLOSE_TIMEOUT_S)
     await ws.prepare(request)
     try:
         start = await _read_start(ws)
@@ -181,14 +183,20 @@ async def _pump(ws: web.WebSocketResponse, channel: TwilioStream, put) -> None:
     reason = "caller_hangup"
     try:
         async for msg in ws:
+            if msg.type == WSMsgType.ERROR:
+                if isinstance(ws.exception(), WebSocketError):  # e.g. a frame over the size limit
+                    raise ProtocolError(f"bad WebSocket frame: {ws.exception()}")
+                log.info("twilio stream %s lost: %r", channel.stream_sid, ws.exception())
+                break  # the connection broke: an ordinary (if abrupt) hangup
             if msg.type != WSMsgType.TEXT:
                 raise ProtocolError(f"unexpected {msg.type.name} frame")
             message = _parse(msg.data)
             event = message["event"]
             if event == "media":
                 track = _field(message, "media").get("track", "inbound")
-                if track in ("inbound", "inbound_track"):
-                    await put(AudioIn(AudioFrame(mulaw_to_pcm16(decode_media(message)), 8000)))
+                audio = decode_media(message)
+                if audio and track in ("inbound", "inbound_track"):  # an empty payload carries nothing
+                    await put(AudioIn(AudioFrame(mulaw_to_pcm16(audio), 8000)))
             elif event == "dtmf":
                 digit = str(_field(message, "dtmf", "digit"))
                 await put(DtmfIn(digit))
@@ -205,7 +213,8 @@ async def _pump(ws: web.WebSocketResponse, channel: TwilioStream, put) -> None:
     except ProtocolError as exc:
         log.warning("twilio stream %s closed: %s", channel.stream_sid, exc)
         reason = "protocol_error"
-        await ws.close(code=1008, message=b"protocol error")
     finally:
-        await put(HangupIn(reason))
+        await put(HangupIn(reason))  # first: the call ends now, whatever the close handshake does
+    if reason == "protocol_error":
+        await ws.close(code=1008, message=b"protocol error")
 

@@ -14,7 +14,8 @@ from aiohttp import web
 
 from bot.channels.twilio import TWILIO_TRANSFERS
 from bot.channels.twilio_auth import signature_valid
-from bot.server import SETTINGS
+from bot.prompts import LINES_BUSY
+from bot.server import CALLS, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ async def voice_webhook(request: web.Request) -> web.Response:
     """Answer an incoming call with `<Connect><Stream>` to `/twilio/media`."""
     form = await _form(request)
     settings = request.app[SETTINGS]
+    if len(request.app[CALLS]) >= settings.calls.max_concurrent_calls:
+        log.warning("twilio call %s turned away: %d calls in progress (calls.max_concurrent_calls)",
+                    form.get("CallSid", "?"), len(request.app[CALLS]))
+        return _twiml(f"<Say>{escape(LINES_BUSY)}</Say><Hangup/>")
     base = _base_url(request)
     ws_base = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
     params = [("caller", form.get("From", "")), ("called", form.get("To", ""))]

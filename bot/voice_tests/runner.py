@@ -71,7 +71,7 @@ async def _hear(call: TwilioCaller, timeout_s: float, max_s: float, quiet_s: flo
             if since_last >= quiet_s:
                 break
             await asyncio.sleep(min(0.05, quiet_s - since_last))
-    return call._collect(BotReply(), clears)
+    return call.take_reply(BotReply(), clears)
 
 
 async def _hear_until_barge(call: TwilioCaller, barge_in_ms: int, timeout_s: float) -> BotReply:
@@ -79,13 +79,7 @@ async def _hear_until_barge(call: TwilioCaller, barge_in_ms: int, timeout_s: flo
     clears = call.log.clears
     if await call.wait_bot_audio(timeout_s):
         await asyncio.sleep(barge_in_ms / 1000)
-    return call._collect(BotReply(), clears)
-
-
-def _drop_audio_before_speech_end(call: TwilioCaller) -> None:
-    """After talking over the bot, the old answer's frames are not the reply to this turn."""
-    ended = call._speech_ended_at or time.monotonic()
-    call._bot_audio[:] = [frame for frame in call._bot_audio if frame[0] >= ended]
+    return call.take_reply(BotReply(), clears)
 
 
 async def _reply(call: TwilioCaller, next_turn: Turn | None, expects_handoff: bool) -> BotReply:
@@ -130,7 +124,7 @@ async def run_scenario(scenario: Scenario, url: str, token: str,
                     await call.say_pcm(pcm)
                     if turn.barge_in_ms is not None:
                         await asyncio.sleep(0.3)  # let the clear arrive before judging frames
-                        _drop_audio_before_speech_end(call)
+                        call.drop_audio_before_speech_end()
                 if turn.action != "press":
                     result.ended_at = time.time()
                 # Still talking (hold lines, music) when the caller finished: no reply to time.

@@ -151,25 +151,33 @@ async def test_concurrent_streams_decode_and_the_loop_stays_free(speech):
     assert pool_ticks.p99_ms() < 20.0
 
 
-async def test_a_killed_worker_fails_its_streams_and_is_replaced(speech):
+async def test_a_killed_worker_is_replaced_and_its_streams_move_once(speech):
     pool = await RecognizerPool.start("pocketsphinx", workers=2, warm_decoders=1)
     try:
         victim, survivor = await pool.open(8000), await pool.open(8000)
         assert victim.worker_pid != survivor.worker_pid
         pcm = speech[0][1]
-        await victim.accept(pcm[:FRAME])
-        os.kill(victim.worker_pid, signal.SIGKILL)
-        pending = [asyncio.ensure_future(victim.accept(pcm[i : i + FRAME])) for i in range(0, 3200, FRAME)]
-        for result in await asyncio.gather(*pending, return_exceptions=True):
-            assert isinstance(result, RecognizerError)
-        with pytest.raises(RecognizerError):
-            await victim.final()
-        await victim.close()  # quiet on a dead worker
+        half = len(pcm) // 2 // FRAME * FRAME
+        for i in range(0, half, FRAME):
+            await victim.accept(pcm[i : i + FRAME])
+        dead = victim.worker_pid
+        os.kill(dead, signal.SIGKILL)
+        # The stream moves to the live worker with the utterance so far replayed: the
+        # caller's sentence comes out as if nothing happened.
+        for i in range(half, len(pcm), FRAME):
+            await victim.accept(pcm[i : i + FRAME])
+        assert (await victim.final()).text == _in_process(pcm)[1].text
+        assert victim.recoveries == 1 and victim.worker_pid not in (dead,)
         # the other worker's stream is untouched
         assert (await _decode(survivor, pcm))[1].text == _in_process(pcm)[1].text
         fresh = [await pool.open(8000) for _ in range(2)]
         assert (await _decode(fresh[1], pcm))[1].text == _in_process(pcm)[1].text
-        assert len(pool.worker_pids) == 2 and victim.worker_pid not in pool.worker_pids
+        assert len(pool.worker_pids) == 2 and dead not in pool.worker_pids
+        # A second death fails the stream: audio that kills workers must not kill them all.
+        os.kill(victim.worker_pid, signal.SIGKILL)
+        with pytest.raises(RecognizerError):
+            await victim.accept(pcm[:FRAME])
+        await victim.close()  # quiet on a dead worker
     finally:
         await pool.close()
 
@@ -223,10 +231,10 @@ async def test_a_worker_that_stops_answering_is_killed_and_replaced(speech):
         hung = stream.worker_pid
         os.kill(hung, signal.SIGSTOP)  # alive, but never answers
         started = time.monotonic()
-        with pytest.raises(RecognizerError, match="stopped answering"):
-            await stream.accept(speech[0][1][:FRAME])
-        assert time.monotonic() - started < 3.0
-        fresh = await pool.open(8000)  # waits for the replacement worker
+        await stream.accept(speech[0][1][:FRAME])  # killed after 1 s; moved to the replacement
+        assert time.monotonic() - started < 15.0 and stream.worker_pid != hung
+        await stream.close()
+        fresh = await pool.open(8000)
         assert fresh.worker_pid != hung
         pcm = speech[2][1]
         assert (await _decode(fresh, pcm))[1].text == _in_process(pcm)[1].text

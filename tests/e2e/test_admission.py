@@ -1,0 +1,89 @@
+"""A full server turns extra callers away politely: they hear "all our lines are busy"
+(the pre-rendered line, not silence and not a slow bot), the calls in progress go on, and
+the TwiML webhook answers a busy line too. A real server with `max_concurrent_calls: 1`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from bot import prompts
+from bot.caller.twilio_client import TwilioCaller
+from bot.caller.voices import speak
+from bot.config import load_settings
+from tests.e2e.conftest import E2E_ENV
+from tts.service import SpeechService
+
+pytestmark = pytest.mark.slow
+
+
+def _refused(metrics: str) -> float:
+    match = re.search(r'voicebot_calls_refused_total\{channel="twilio",reason="busy"\} (\S+)', metrics)
+    return float(match.group(1)) if match else 0.0
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def _post_voice(base_url: str) -> str:
+    body = urllib.parse.urlencode({"CallSid": "CAbusy", "From": "+15550100111", "To": "+15550100000"})
+    with urllib.request.urlopen(base_url + "/twilio/voice", body.encode(), timeout=10) as response:
+        return response.read().decode()
+
+
+async def _until_no_calls(base_url: str) -> None:
+    for _ in range(100):
+        if json.loads(_get(base_url + "/readyz"))["active_calls"] == 0:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the first call never ended on the server")
+
+
+async def _busy_line_seconds() -> float:
+    async with SpeechService.from_settings(load_settings().tts, None) as speech:
+        audio = await speech.synthesize(prompts.LINES_BUSY, "pcm8k")
+    return len(audio) / 2 / 8000
+
+
+async def test_a_caller_beyond_the_limit_hears_the_busy_line_and_others_go_on(start_server) -> None:
+    server = start_server({**E2E_ENV, "VOICEBOT_CALLS__MAX_CONCURRENT_CALLS": "1",
+                           "VOICEBOT_STT__NO_INPUT_TIMEOUT_S": "30"}, ready_path="/readyz",
+                          timeout_s=180)
+    ws_url = server.base_url.replace("http://", "ws://") + "/twilio/media"
+    token = E2E_ENV["VOICEBOT_CALLS__STREAM_SECRET"]
+    busy_s = await _busy_line_seconds()
+    assert "<Connect" in _post_voice(server.base_url)  # room for a call
+
+    async with TwilioCaller(ws_url, token) as first:
+        greeting = await first.listen(timeout_s=30)
+        assert greeting.duration_s > 1.0
+        assert "lines are busy" in _post_voice(server.base_url)
+
+        async with TwilioCaller(ws_url, token, caller="+15550100222") as second:
+            heard = await second.listen(timeout_s=20, quiet_s=1.5)
+            assert await second.wait_closed(10), "the refused caller was not hung up on"
+        assert abs(heard.duration_s - busy_s) < 0.3, (heard.duration_s, busy_s)
+        assert second.log.closed_by_bot
+        assert _refused(_get(server.base_url + "/metrics")) == 1.0
+
+        # The call in progress was not disturbed.
+        await first.say_pcm(speak("what exchange rate do you use", "rms"))
+        reply = await first.listen(timeout_s=20)
+        assert reply.duration_s > 1.0 and not first.log.closed_by_bot
+
+    await _until_no_calls(server.base_url)
+    async with TwilioCaller(ws_url, token) as third:  # the line is free again
+        greeting = await third.listen(timeout_s=30)
+        assert greeting.duration_s > 1.0 and abs(greeting.duration_s - busy_s) > 0.3
+    assert _refused(_get(server.base_url + "/metrics")) == 1.0
+    log_text = server.log()
+    assert log_text.count("call refused: 1 calls in progress") == 1
+    assert log_text.count("turning callers away: 1 calls in progress") == 1
