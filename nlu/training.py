@@ -215,3 +215,79 @@ def training_sentences(project_dir: Path) -> list[str]:
             seen.add(text)
             sentences.append(text)
     return sentences
+
+
+# ---------------------------------------------------------------- speech language model text
+
+# CLINC150 intents a bank's caller would use (its banking and credit-card domains): their
+# training and validation examples are read for the speech LM only (never for Rasa).
+CLINC_CALLER_INTENTS = (
+    "transfer", "transactions", "balance", "freeze_account", "pay_bill", "bill_balance",
+    "bill_due", "interest_rate", "routing", "min_payment", "order_checks", "pin_change",
+    "report_fraud", "account_blocked", "spending_history", "credit_score", "report_lost_card",
+    "credit_limit", "rewards_balance", "new_card", "application_status", "card_declined",
+    "international_fees", "apr", "redeem_rewards", "credit_limit_change", "damaged_card",
+    "replacement_card_duration", "improve_credit_score", "expiration_date", "exchange_rate",
+    "direct_deposit", "travel_notification",
+)
+# The recognizer benchmark's in-domain test sentences: never in the speech LM's text.
+HELD_OUT = Path(__file__).resolve().parents[1] / "bot" / "bench" / "data" / "caller_sentences.txt"
+
+
+def response_sentences(project_dir: Path) -> list[str]:
+    """The bot's own prompts and answers, sentence by sentence (callers echo them)."""
+    import re
+
+    sentences = []
+    for path in _yaml_files(Path(project_dir) / "domain"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for variants in (doc.get("responses") or {}).values():
+            for variant in variants or []:
+                text = re.sub(r"\{[^}]*\}", " ", str((variant or {}).get("text") or ""))
+                sentences += [s for s in re.split(r"(?<=[.?!])\s+", text) if s.strip()]
+    return sentences
+
+
+def dataset_caller_sentences(datasets_dir: Path) -> list[str]:
+    """Bank callers' requests from CLINC150 (train + val of CLINC_CALLER_INTENTS) and NLU++
+    banking (all folds); [] for a dataset that is missing."""
+    datasets_dir = Path(datasets_dir)
+    sentences = []
+    clinc = datasets_dir / "clinc150" / "data_full.json"
+    if clinc.is_file():
+        data = json.loads(clinc.read_text(encoding="utf-8"))
+        wanted = set(CLINC_CALLER_INTENTS)
+        sentences += [t for split in ("train", "val") for t, label in data[split] if label in wanted]
+    for fold in sorted((datasets_dir / "nlupp" / "banking").glob("fold*.json")):
+        sentences += [row["text"] for row in json.loads(fold.read_text(encoding="utf-8"))]
+    return sentences
+
+
+def _plain(text: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
+
+
+def speech_lm_sentences(
+    project_dir: Path, datasets_dir: Path | None = None, held_out: Path | None = HELD_OUT
+) -> list[str]:
+    """The text the speech recognizer's domain language model is built from: the NLU
+    examples, the bot's responses, and (with `datasets_dir`) bank callers' requests from
+    CLINC150 and NLU++. Sentences in `held_out` (the recognizer benchmark's test set) are
+    dropped, so that benchmark stays honest."""
+    sentences = training_sentences(project_dir) + response_sentences(project_dir)
+    if datasets_dir is not None:
+        sentences += dataset_caller_sentences(datasets_dir)
+    excluded: set[str] = set()
+    if held_out is not None and Path(held_out).is_file():
+        lines = Path(held_out).read_text(encoding="utf-8").splitlines()
+        excluded = {_plain(s) for s in lines if s.strip() and not s.startswith("#")}
+    seen: set[str] = set()
+    result = []
+    for text in sentences:
+        key = _plain(text)
+        if key and key not in excluded and key not in seen:
+            seen.add(key)
+            result.append(text)
+    return result

@@ -116,6 +116,8 @@ class HealthyCall(threading.Thread):
             self.failures.append(f"{type(exc).__name__}: {exc}")
 
 
+BASELINE_TURNS = 8
+
 WARNING_RE = re.compile(r" WARNING ")
 
 
@@ -175,6 +177,11 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         server.wait_ready()
         healthy = HealthyCall(server.ws_url, server.secret)
         healthy.start()
+        # The same call's answers before any fuzzing: the baseline its latency is compared with.
+        deadline = time.monotonic() + 120
+        while len(healthy.latencies_ms) < BASELINE_TURNS and healthy.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        baseline = list(healthy.latencies_ms)
         results = []
         for channel, target in (("twilio", (server.ws_url, server.secret)), ("audiosocket", ("127.0.0.1", as_port))):
             results.append(_parallel(channel, target, args.examples, max(1, args.workers)))
@@ -184,11 +191,14 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             up = response.status == 200
         log_text = server.log_path.read_text(errors="replace")
         crashes = crash_lines(log_text)
-        lat = healthy.latencies_ms
+        lat = healthy.latencies_ms[len(baseline):]
         for s in results:
             rows.append([s.channel, s.cases, s.messages, f"{s.cases / max(s.seconds, 1e-9):.0f}",
                          len(s.hung), len(s.errors)])
         extra = {"server_up": up, "server_crash_lines": crashes[:20],
+                 "healthy_call_before": {"turns": len(baseline),
+                                         "latency_ms_p50": percentile(baseline, 50) if baseline else None,
+                                         "latency_ms_p95": percentile(baseline, 95) if baseline else None},
                  "healthy_call": {"turns": len(lat), "failures": healthy.failures,
                                   "latency_ms_p50": percentile(lat, 50) if lat else None,
                                   "latency_ms_p95": percentile(lat, 95) if lat else None}}
@@ -196,8 +206,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
              rows, args.json, extra)
         print(f"server up after run: {up}; ERROR/traceback lines: {len(crashes)}; healthy call: "
               f"{len(lat)} answers, {len(healthy.failures)} failures, latency p50 "
-              f"{extra['healthy_call']['latency_ms_p50']} ms p95 {extra['healthy_call']['latency_ms_p95']} ms")
-        ok = up and not crashes and not healthy.failures and all(not s.hung for s in results)
+              f"{extra['healthy_call']['latency_ms_p50']} ms p95 {extra['healthy_call']['latency_ms_p95']} ms "
+              f"(before fuzzing, {len(baseline)} answers: p50 {extra['healthy_call_before']['latency_ms_p50']} ms "
+              f"p95 {extra['healthy_call_before']['latency_ms_p95']} ms)")
+        ok = up and len(baseline) >= BASELINE_TURNS and not crashes and not healthy.failures and all(not s.hung for s in results)
         return 0 if ok else 1
     finally:
         server.stop()

@@ -63,11 +63,14 @@ def _recognizer(name: str, settings: Any) -> tuple[str, Any] | None:
     if not lm.is_file():
         if name != "domain":
             raise FileNotFoundError(f"no language model at {lm}")
-        from nlu.training import training_sentences
+        from nlu.training import speech_lm_sentences
         from stt.language_model import build_domain_lm
 
         print(f"building the domain language model at {lm}", file=sys.stderr)
-        build_domain_lm(training_sentences(settings.path(settings.nlu.project_dir)), lm)
+        sentences = speech_lm_sentences(
+            settings.path(settings.nlu.project_dir), settings.path(settings.nlu.datasets_dir)
+        )
+        build_domain_lm(sentences, lm)
     return f"pocketsphinx, {lm.parent.name}/{lm.name}", PocketsphinxRecognizer(8000, lm)
 
 

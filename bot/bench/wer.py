@@ -15,11 +15,26 @@ def edit_distance(ref: list[str], hyp: list[str]) -> int:
     return row[-1]
 
 
+# Spellings of one spoken word (British / American): the recognizer cannot hear the
+# difference, so scoring treats them as the same word (like NIST's GLM mapping files).
+SPELLING_VARIANTS = {
+    "recognise": "recognize", "recognised": "recognized", "cheque": "check", "cheques": "checks",
+    "cancelled": "canceled", "cancelling": "canceling", "authorise": "authorize",
+    "authorised": "authorized", "organise": "organize", "realise": "realize",
+    "centre": "center", "colour": "color", "favour": "favor", "licence": "license",
+}
+
+
+def _words(text: str) -> list[str]:
+    return [SPELLING_VARIANTS.get(w, w) for w in text.split()]
+
+
 def wer(pairs: Iterable[tuple[str, str]]) -> float:
-    """Corpus WER of (reference, hypothesis) pairs: total edits / total reference words."""
+    """Corpus WER of (reference, hypothesis) pairs: total edits / total reference words
+    (spelling variants of one word count as that word)."""
     errors = words = 0
     for ref, hyp in pairs:
-        r, h = ref.split(), hyp.split()
+        r, h = _words(ref), _words(hyp)
         errors += edit_distance(r, h)
         words += len(r)
     return errors / words if words else 0.0

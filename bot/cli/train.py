@@ -44,11 +44,11 @@ def quiet_rasa() -> None:
 
 def build_language_model(project_dir: Path, settings: Any) -> None:
     """The STT domain LM from the training sentences (if the STT side provides it yet)."""
-    from nlu.training import training_sentences
+    from nlu.training import speech_lm_sentences
     from stt.language_model import build_domain_lm
 
     out_path = settings.path(settings.stt.domain_lm_path)
-    sentences = training_sentences(project_dir)
+    sentences = speech_lm_sentences(project_dir, settings.path(settings.nlu.datasets_dir))
     progress(f"building the speech domain language model from {len(sentences)} sentences")
     path = build_domain_lm(sentences, out_path)
     progress(f"speech domain language model: {path}")

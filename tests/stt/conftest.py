@@ -39,9 +39,10 @@ def caller_speech(speech_cache) -> list[tuple[str, str, bytes]]:
 @pytest.fixture(scope="session")
 def domain_lm(tmp_path_factory) -> Path:
     """The domain language model built the way `voicebot train` builds it."""
-    from nlu.training import training_sentences
+    from nlu.training import speech_lm_sentences
     from stt.language_model import build_domain_lm
 
-    project = Path(__file__).resolve().parents[2] / "nlu"
+    root = Path(__file__).resolve().parents[2]
     out = tmp_path_factory.mktemp("lm") / "domain.lm.bin"
-    return build_domain_lm(training_sentences(project), out)
+    sentences = speech_lm_sentences(root / "nlu", (root / ".." / "shared" / "datasets").resolve())
+    return build_domain_lm(sentences, out)

@@ -4,6 +4,7 @@ rebuild only on change, mixing with the generic model."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pocketsphinx
 import pytest
@@ -103,6 +104,29 @@ def test_mixing_with_the_generic_model(tmp_path):
     # A word only the generic model knows is now likely; the domain's n-grams still dominate.
     assert mix.prob(["conference"]) * LOG10_PER_UNIT > -6 > dom.prob(["conference"]) * LOG10_PER_UNIT
     assert mix.prob(["card", "my"]) * LOG10_PER_UNIT > -1.5
+    # The generic share is the generic model's own probability, trigrams included.
+    generic = pocketsphinx.NGramModel.readfile(
+        str(Path(pocketsphinx.get_model_path()) / "en-us" / "en-us.lm.bin")
+    )
+    for gram in (["conference"], ["conference", "the"], ["conference", "the", "in"]):
+        floor = math.log10(0.3) + generic.prob(gram) * LOG10_PER_UNIT
+        assert mix.prob(gram) * LOG10_PER_UNIT >= floor - 0.01, gram
     arpa = out.with_suffix(".arpa").read_text().split("\\1-grams:")[1].split("\\2-grams:")[0]
     total = sum(10 ** float(line.split()[0]) for line in arpa.strip().splitlines())
     assert abs(total - 1.0) < 0.01  # the mixed unigrams are a distribution
+
+
+def test_speech_lm_text_has_responses_and_datasets_but_no_benchmark_sentence():
+    from bot.bench.corpus import caller_sentences
+    from nlu.training import speech_lm_sentences
+    from stt.text import normalise
+
+    root = Path(__file__).resolve().parents[2]
+    datasets = (root / ".." / "shared" / "datasets").resolve()
+    sentences = speech_lm_sentences(root / "nlu", datasets)
+    words = {normalise(s) for s in sentences}
+    assert not words & {normalise(s) for s in caller_sentences()}  # held out of the LM
+    assert "how can i help you today" in words  # a bot response, sentence by sentence
+    if datasets.is_dir():  # CLINC150 banking requests and NLU++ banking
+        assert "how do i locate my routing number for tax reasons" in words
+        assert len(sentences) > 15000

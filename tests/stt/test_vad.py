@@ -38,6 +38,20 @@ def test_one_utterance_per_prompt_with_accurate_boundaries(asterisk_items, snr_d
     assert min(result.end_delays_s) >= 0.3
 
 
+@pytest.mark.parametrize("seed", [0, 5])
+def test_speech_resuming_at_the_end_silence_deadline_stays_one_turn(seed):
+    # "press 1 to prepend a message or 2 to forward ...": under 10 dB noise the weak "or 2"
+    # and the pause after it last just under 500 ms; the next word is voiced right at the
+    # deadline, a few frames before it can be confirmed. It used to start a second turn.
+    from bot.bench.corpus import asterisk_prompts, load_8k
+
+    prompt = next(p for p in asterisk_prompts() if p.name == "vm-forwardoptions")
+    stream = build_stream([(prompt, load_8k(prompt.path))], 10.0, seed=seed)
+    result = score(stream, run_endpointer(stream.pcm))
+    assert result.detected == 1 and result.split == 0, result.split_names
+    assert percentile(result.end_delays_s, 95) <= 0.560
+
+
 def test_events_carry_preroll_timestamps_and_audio(asterisk_items):
     prompt, pcm = next((p, a) for p, a in asterisk_items if 1.0 < len(a) / 16000 < 3.0)
     stream = b"\x00\x00" * 8000 + pcm + b"\x00\x00" * 8000  # 1 s silence each side
