@@ -91,6 +91,15 @@ class HandoffDesk:
                                           spooled=spooled)
         await self._goodbye(session, STORE_DOWN, "callback")
 
+    async def _spool_callback(self, session: CallSession, notes: str = "") -> None:
+        """A holding caller's callback while the store is unreachable: a spooled task, and
+        their queue entry removed once the store is back."""
+        escalation = self.services.escalation
+        context = _context(session, session.handoff).to_dict()
+        await escalation.keep_callback(session.context.caller or "", context, session.call_id,
+                                       context["reason"], context["priority"], notes=notes)
+        await escalation.abandon(session.call_id)
+
     async def _left_queue(self, session: CallSession) -> None:
         """The call ended while holding: the caller hung up, or the bot ended it (shutdown,
         time limit, failure) - then the escalation must not be lost: a callback task."""
@@ -99,12 +108,8 @@ class HandoffDesk:
             with contextlib.suppress(EscalationError):
                 try:
                     await escalation.request_callback(session.call_id, why=session.end_reason)
-                except StoreError:  # a spooled task, and the entry removed once the store is back
-                    context = _context(session, session.handoff).to_dict()
-                    await escalation.keep_callback(
-                        session.context.caller or "", context, session.call_id, context["reason"],
-                        context["priority"], notes=f"call lost: {session.end_reason}")
-                    await escalation.abandon(session.call_id)
+                except StoreError:
+                    await self._spool_callback(session, notes=f"call lost: {session.end_reason}")
                 return
         await escalation.abandon(session.call_id)
 
@@ -148,15 +153,11 @@ class HandoffDesk:
             return
         session.state = "ending"
         session.stop_audio()
-        escalation = self.services.escalation
         try:
-            await escalation.request_callback(session.call_id, session.context.caller or None)
-        except StoreError as exc:  # spooled; the entry is removed once the store is back
+            await self.services.escalation.request_callback(session.call_id, session.context.caller or None)
+        except StoreError as exc:
             log.warning("escalation store unreachable (%s): callback kept in the local spool", exc)
-            context = _context(session, session.handoff).to_dict()
-            await escalation.keep_callback(session.context.caller or "", context, session.call_id,
-                                           context["reason"], context["priority"])
-            await escalation.abandon(session.call_id)
+            await self._spool_callback(session)
         await self.services.records.event(session.call_id, "callback_requested")
         await self._goodbye(session, CALLBACK_BOOKED, "callback")
 
@@ -180,7 +181,6 @@ class HandoffDesk:
         await session.speak([line])
         await session.channel.hangup()
         session.finish(reason)
-
 
 
 def _context(session: CallSession, handoff: Handoff | None) -> Any:

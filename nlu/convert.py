@@ -31,16 +31,20 @@ CLINC_TO_PHONE = {
     "repeat": "repeat",
     "are_you_a_bot": "bot_challenge",
 }
-# CLINC150 intents a bank's callers may mean (its banking and credit card domains and a few
-# money-related ones) or that are ambiguous on a phone line: never used as out_of_scope.
-CLINC_NOT_OUT_OF_SCOPE = {
+# CLINC150 intents a bank's caller would use (its banking and credit-card domains and a few
+# money-related ones).
+CLINC_BANK_INTENTS = (
     "transfer", "transactions", "balance", "freeze_account", "pay_bill", "bill_balance",
     "bill_due", "interest_rate", "routing", "min_payment", "order_checks", "pin_change",
     "report_fraud", "account_blocked", "spending_history", "credit_score", "report_lost_card",
     "credit_limit", "rewards_balance", "new_card", "application_status", "card_declined",
     "international_fees", "apr", "redeem_rewards", "credit_limit_change", "damaged_card",
     "replacement_card_duration", "improve_credit_score", "expiration_date", "exchange_rate",
-    "direct_deposit", "travel_notification", "maybe", "cancel", "what_can_i_ask_you",
+    "direct_deposit", "travel_notification",
+)
+# ... those, and intents that are ambiguous on a phone line: never used as out_of_scope.
+CLINC_NOT_OUT_OF_SCOPE = {
+    *CLINC_BANK_INTENTS, "maybe", "cancel", "what_can_i_ask_you",
     "who_do_you_work_for", "user_name", "change_user_name", *CLINC_TO_PHONE,
 }
 ENTITY_SYNTAX = re.compile(r"[\[\]{}]")

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from nlu.convert import convert
+from nlu.convert import CLINC_BANK_INTENTS, convert
 
 logger = logging.getLogger(__name__)
 
@@ -201,8 +202,6 @@ def nlu_examples(project_dir: Path) -> Iterable[tuple[str, str]]:
 
 
 def _strip_annotations(text: str) -> str:
-    import re
-
     return re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", text)
 
 
@@ -219,25 +218,15 @@ def training_sentences(project_dir: Path) -> list[str]:
 
 # ---------------------------------------------------------------- speech language model text
 
-# CLINC150 intents a bank's caller would use (its banking and credit-card domains): their
-# training and validation examples are read for the speech LM only (never for Rasa).
-CLINC_CALLER_INTENTS = (
-    "transfer", "transactions", "balance", "freeze_account", "pay_bill", "bill_balance",
-    "bill_due", "interest_rate", "routing", "min_payment", "order_checks", "pin_change",
-    "report_fraud", "account_blocked", "spending_history", "credit_score", "report_lost_card",
-    "credit_limit", "rewards_balance", "new_card", "application_status", "card_declined",
-    "international_fees", "apr", "redeem_rewards", "credit_limit_change", "damaged_card",
-    "replacement_card_duration", "improve_credit_score", "expiration_date", "exchange_rate",
-    "direct_deposit", "travel_notification",
-)
+# CLINC150's bank intents: their training and validation examples are read for the speech
+# LM only (never for Rasa).
+CLINC_CALLER_INTENTS = CLINC_BANK_INTENTS
 # The recognizer benchmark's in-domain test sentences: never in the speech LM's text.
 HELD_OUT = Path(__file__).resolve().parents[1] / "bot" / "bench" / "data" / "caller_sentences.txt"
 
 
 def response_sentences(project_dir: Path) -> list[str]:
     """The bot's own prompts and answers, sentence by sentence (callers echo them)."""
-    import re
-
     sentences = []
     for path in _yaml_files(Path(project_dir) / "domain"):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -264,8 +253,6 @@ def dataset_caller_sentences(datasets_dir: Path) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    import re
-
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
 
 
