@@ -60,6 +60,8 @@ class SttSettings(Section):
     no_input_timeout_s: float = Field(8.0, ge=1, le=120)
     domain_language_model: bool = True
     domain_lm_path: Path = Path("models/domain-lm/domain.lm.bin")  # built by `voicebot train`
+    # pocketsphinx, telephone (8 kHz) calls: MLLR channel transform, used when the file exists
+    mllr_path: Path | None = Path("models/domain-lm/telephone.mllr")
     preroll_ms: int = Field(300, ge=0, le=2000)
     noise_gate_db: float = Field(3.0, ge=0, le=30)
     workers: int = Field(2, ge=1, le=64)  # recognition worker processes (one per core)

@@ -47,10 +47,12 @@ async def open_services(settings: Settings, metrics: CallMetrics,
             domain_lm_path=_domain_lm(settings),
             workers=settings.stt.workers,
             warm_decoders=settings.stt.warm_recognizers,
+            mllr_path=_mllr(settings),
         )
         stack.push_async_callback(recognizers.close)
-        log.info("speech recognizer: %s (language model: %s)", recognizers.backend_name,
-                 recognizers.language_model or "generic")
+        log.info("speech recognizer: %s (language model: %s, telephone adaptation: %s)",
+                 recognizers.backend_name, recognizers.language_model or "generic",
+                 recognizers.mllr or "none")
 
         engine = await open_engine(settings)
         stack.push_async_callback(engine.close)
@@ -68,6 +70,11 @@ async def open_services(settings: Settings, metrics: CallMetrics,
         services.handoffs = HandoffDesk(services)
         await services.prerender_prompts(CHANNEL_FORMATS)
         yield services
+
+
+def _mllr(settings: Settings) -> Path | None:
+    """The recognizer's telephone MLLR transform (used by the workers when the file exists)."""
+    return settings.path(settings.stt.mllr_path) if settings.stt.mllr_path is not None else None
 
 
 def _domain_lm(settings: Settings) -> Path | None:

@@ -7,6 +7,7 @@ the public datasets go to `project_dir/build/data/` (git-ignored). Trained model
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
@@ -218,7 +219,7 @@ def training_sentences(project_dir: Path) -> list[str]:
 
 # ---------------------------------------------------------------- speech language model text
 
-# CLINC150's bank intents: their training and validation examples are read for the speech
+# CLINC150's bank intents: their examples (all splits) are read for the speech
 # LM only (never for Rasa).
 CLINC_CALLER_INTENTS = CLINC_BANK_INTENTS
 # The recognizer benchmark's in-domain test sentences: never in the speech LM's text.
@@ -238,17 +239,24 @@ def response_sentences(project_dir: Path) -> list[str]:
 
 
 def dataset_caller_sentences(datasets_dir: Path) -> list[str]:
-    """Bank callers' requests from CLINC150 (train + val of CLINC_CALLER_INTENTS) and NLU++
-    banking (all folds); [] for a dataset that is missing."""
+    """Bank callers' requests from CLINC150 (all splits of CLINC_CALLER_INTENTS), NLU++
+    banking (all folds) and the Banking77 test split (its train split is NLU data already);
+    [] for a dataset that is missing. The speech LM never feeds Rasa, so the NLU test splits
+    stay unseen by the intent classifier."""
     datasets_dir = Path(datasets_dir)
     sentences = []
     clinc = datasets_dir / "clinc150" / "data_full.json"
     if clinc.is_file():
         data = json.loads(clinc.read_text(encoding="utf-8"))
         wanted = set(CLINC_CALLER_INTENTS)
-        sentences += [t for split in ("train", "val") for t, label in data[split] if label in wanted]
+        sentences += [t for split in ("train", "val", "test") for t, label in data[split]
+                      if label in wanted]
     for fold in sorted((datasets_dir / "nlupp" / "banking").glob("fold*.json")):
         sentences += [row["text"] for row in json.loads(fold.read_text(encoding="utf-8"))]
+    banking77_test = datasets_dir / "banking77" / "test.csv"
+    if banking77_test.is_file():
+        with banking77_test.open(encoding="utf-8", newline="") as fh:
+            sentences += [row["text"] for row in csv.DictReader(fh)]
     return sentences
 
 

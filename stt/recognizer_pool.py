@@ -277,7 +277,8 @@ def _ignore_result(future: asyncio.Future[bytes]) -> None:
 
 
 def _worker_args(
-    backend: str, vosk: Path | None, lm: Path | None, warm: int, warm_rate: int
+    backend: str, vosk: Path | None, lm: Path | None, warm: int, warm_rate: int,
+    mllr: Path | None = None,
 ) -> list[str]:
     # Absolute paths: the worker resolves them on its own.
     args = ["--backend", backend, "--warm", str(warm), "--warm-rate", str(warm_rate)]
@@ -285,6 +286,8 @@ def _worker_args(
         args += ["--vosk-model", os.path.abspath(vosk)]
     if lm is not None:
         args += ["--domain-lm", os.path.abspath(lm)]
+    if mllr is not None:
+        args += ["--mllr", os.path.abspath(mllr)]
     return args
 
 
@@ -311,12 +314,15 @@ class RecognizerPool:
         warm_decoders: int = 4,
         warm_rate: int = 8000,
         request_timeout: float = REQUEST_TIMEOUT_S,
+        mllr_path: Path | None = None,
     ) -> RecognizerPool:
         """Start `workers` processes, each with `warm_decoders` decoders at `warm_rate`
         ready; returns when all answered (RecognizerError if one cannot start)."""
         if workers < 1:
             raise ValueError("a recognizer pool needs at least one worker")
-        args = _worker_args(backend, vosk_model_path, domain_lm_path, warm_decoders, warm_rate)
+        args = _worker_args(
+            backend, vosk_model_path, domain_lm_path, warm_decoders, warm_rate, mllr_path
+        )
         pool = cls(args, workers, request_timeout)
         results = await asyncio.gather(*(pool._spawn() for _ in range(workers)), return_exceptions=True)
         failed = [r for r in results if isinstance(r, BaseException)]
@@ -377,6 +383,12 @@ class RecognizerPool:
         """The pocketsphinx language model in use (None: the generic one, or vosk)."""
         lm = self._hello.get("language_model")
         return Path(str(lm)) if lm else None
+
+    @property
+    def mllr(self) -> Path | None:
+        """The telephone MLLR transform the workers use for 8 kHz calls (None: none)."""
+        mllr = self._hello.get("mllr")
+        return Path(str(mllr)) if mllr else None
 
     @property
     def worker_pids(self) -> list[int]:

@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--vosk-model", type=Path, default=None)
     parser.add_argument("--domain-lm", type=Path, default=None)
+    parser.add_argument("--mllr", type=Path, default=None, help="telephone MLLR transform (pocketsphinx)")
     parser.add_argument("--warm", type=int, default=4)
     parser.add_argument("--warm-rate", type=int, default=8000)
     parser.add_argument("--max-idle", type=int, default=12, help="most idle decoders kept after a burst")
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from stt.factory import RecognizerFactory
 
-        factory = RecognizerFactory(args.backend, args.vosk_model, args.domain_lm)
+        factory = RecognizerFactory(args.backend, args.vosk_model, args.domain_lm, args.mllr)
         decoders = Decoders(factory, args.warm, args.warm_rate, args.max_idle)
         while decoders.needs_warming():
             decoders.warm_one()
@@ -155,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         out.flush()
         return 1
     lm = factory.language_model
-    hello = {"backend": factory.backend_name, "language_model": str(lm) if lm else None}
+    hello = {"backend": factory.backend_name, "language_model": str(lm) if lm else None,
+             "mllr": str(factory.mllr) if factory.mllr else None}
     out.write(wire.response(wire.HELLO_ID, wire.OK, json.dumps(hello).encode()))
     out.flush()
     try:

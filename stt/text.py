@@ -39,3 +39,19 @@ def normalise(text: str) -> str:
     text = re.sub(r"[^a-z' ]+", " ", text)
     words = [w.strip("'") for w in text.split()]
     return " ".join(w for w in words if w)
+
+
+_CONTRACTIONS = (
+    (r"\bcan't\b|\bcannot\b", "can not"), (r"\bwon't\b", "will not"), (r"\bshan't\b", "shall not"),
+    (r"\b(\w+)n't\b", r"\1 not"), (r"\bi'm\b", "i am"), (r"\b(\w+)'re\b", r"\1 are"),
+    (r"\b(\w+)'ve\b", r"\1 have"), (r"\b(\w+)'ll\b", r"\1 will"),
+    (r"\b(it|that|what|there|where|who|here|he|she|how)'s\b", r"\1 is"),
+)
+
+
+def expand_contractions(text: str) -> str:
+    """ "I can't, it's gone" -> "i can not, it is gone" (lower-cased; callers say both)."""
+    text = text.lower().replace("’", "'")
+    for pattern, full in _CONTRACTIONS:
+        text = re.sub(pattern, full, text)
+    return text

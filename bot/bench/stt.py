@@ -19,9 +19,10 @@ def register(sub: Any) -> None:
     parser.add_argument("--sentences", type=int, default=None,
                         help="in-domain caller sentences (default: all; 0: skip)")
     parser.add_argument("--voices", default=None, help="comma-separated, e.g. flite:rms,flite:slt")
-    parser.add_argument("--models", default="generic,domain,vosk,vosk-ko",
+    parser.add_argument("--models", default="generic,generic+mllr,domain,domain+mllr,vosk,vosk-ko",
                         help="generic (pocketsphinx LM), domain (stt.domain_lm_path), any LM file "
-                             "path, vosk (stt.vosk_model_path, if present), vosk-ko")
+                             "path, vosk (stt.vosk_model_path, if present), vosk-ko; a '+mllr' "
+                             "suffix adds the telephone MLLR transform (stt.mllr_path)")
     parser.add_argument("--cache", type=Path, default=Path("var/bench-cache/stt"),
                         help="synthesized speech cache")
     add_json_argument(parser)
@@ -47,10 +48,26 @@ def _decode(
     return pairs, cpu, audio
 
 
+def _mllr(settings: Any) -> Path:
+    from bot.telephone_adaptation import adaptation_recordings
+    from stt.adaptation import build_mllr
+
+    path = settings.path(settings.stt.mllr_path or Path("models/domain-lm/telephone.mllr"))
+    if not path.is_file():
+        print(f"building the telephone MLLR transform at {path}", file=sys.stderr)
+    return build_mllr(path, adaptation_recordings())
+
+
 def _recognizer(name: str, settings: Any) -> tuple[str, Any] | None:
     from stt.factory import RecognizerFactory
     from stt.pocketsphinx_backend import PocketsphinxRecognizer
 
+    if name.endswith("+mllr"):
+        made = _recognizer(name.removesuffix("+mllr"), settings)
+        if made is None or not isinstance(made[1], PocketsphinxRecognizer):
+            raise RuntimeError(f"{name}: MLLR adaptation is for the pocketsphinx models only")
+        lm = made[1].lm_path
+        return f"{made[0]} + telephone MLLR", PocketsphinxRecognizer(8000, lm, _mllr(settings))
     if name == "generic":
         return "pocketsphinx, generic LM", PocketsphinxRecognizer(8000)
     if name == "vosk":

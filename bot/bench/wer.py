@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 
@@ -25,7 +26,17 @@ SPELLING_VARIANTS = {
 }
 
 
+# Ways of writing one spoken form (as in NIST's GLM files): "can not" and "cannot" sound the
+# same, so does "okay" and "ok"; each is scored as the first form.
+WRITTEN_ALTERNATES = (
+    (re.compile(r"\bcan not\b"), "cannot"), (re.compile(r"\bok\b"), "okay"),
+    (re.compile(r"\bgood bye\b"), "goodbye"), (re.compile(r"\ball right\b"), "alright"),
+)
+
+
 def _words(text: str) -> list[str]:
+    for pattern, canonical in WRITTEN_ALTERNATES:
+        text = pattern.sub(canonical, text)
     return [SPELLING_VARIANTS.get(w, w) for w in text.split()]
 
 

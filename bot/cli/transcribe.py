@@ -68,7 +68,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         lm = settings.path(settings.stt.domain_lm_path or DEFAULT_LM_PATH)
     vosk_path = args.vosk_model or settings.path(settings.stt.vosk_model_path)
     try:
-        factory = RecognizerFactory(backend, vosk_path, lm)
+        mllr = settings.path(settings.stt.mllr_path) if settings.stt.mllr_path is not None else None
+        factory = RecognizerFactory(backend, vosk_path, lm, mllr)
     except RecognizerError as exc:
         print(f"voicebot transcribe: {exc}", file=sys.stderr)
         return 1

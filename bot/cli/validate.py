@@ -35,9 +35,25 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     except Exception as exc:  # Rasa's loader errors already name the file
         print(f"voicebot validate: {exc}", file=sys.stderr)
         return 1
+    problems += _phrase_problems()
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _phrase_problems() -> list[Any]:
+    """The speech LM's caller phrase templates (stt/phone_phrases.txt) must expand."""
+    from nlu.validation import Problem
+    from stt.language_model import PHONE_PHRASES
+    from stt.phrase_templates import TemplateError, load_templates
+
+    try:
+        load_templates(PHONE_PHRASES)
+    except TemplateError as exc:
+        where, _, message = str(exc).partition(": ")
+        path, _, line = where.rpartition(":")
+        return [Problem(path, int(line) if line.isdigit() else None, "error", message)]
+    return []

@@ -49,3 +49,15 @@ def test_unknown_subcommand_is_a_usage_error_not_a_traceback() -> None:
     assert result.returncode == 2
     assert "invalid choice: 'fly'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_validate_names_the_line_of_a_broken_phrase_template(tmp_path, monkeypatch) -> None:
+    import stt.language_model
+    from bot.cli.validate import _phrase_problems
+
+    assert _phrase_problems() == []  # the shipped file expands
+    broken = tmp_path / "phrases.txt"
+    broken.write_text("@card = card | debit card\nmy {card} is lost\nmy {colour} card\n")
+    monkeypatch.setattr(stt.language_model, "PHONE_PHRASES", broken)
+    [problem] = _phrase_problems()
+    assert str(problem) == f"{broken}:3: error: unknown class {{colour}}"

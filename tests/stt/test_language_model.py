@@ -88,6 +88,19 @@ def test_phone_phrases_are_added_by_default(tmp_path):
     lm = pocketsphinx.NGramModel.readfile(str(out))
     assert lm.prob(["agent", "an", "to"]) * LOG10_PER_UNIT > -2  # from the corpus
     assert lm.prob(["again", "that", "say"]) * LOG10_PER_UNIT > -2  # from phone_phrases.txt
+    # a filled template: "my {card} has not arrived {when}"
+    assert lm.prob(["arrived", "not", "has"]) * LOG10_PER_UNIT > -2
+    assert lm.prob(["card", "contactless", "my"]) * LOG10_PER_UNIT > -2
+
+
+def test_contractions_are_also_learnt_spelt_out(tmp_path):
+    out = build_domain_lm(
+        ["I can't see the payment", "it's not mine"], tmp_path / "c.lm.bin",
+        phone_phrases=False, generic_weight=0,
+    )
+    lm = pocketsphinx.NGramModel.readfile(str(out))
+    for gram in (["not", "can", "i"], ["see", "not", "can"], ["not", "is", "it"], ["see", "can't"]):
+        assert lm.prob(gram) * LOG10_PER_UNIT > -1.5, gram
 
 
 @pytest.mark.slow
@@ -129,4 +142,5 @@ def test_speech_lm_text_has_responses_and_datasets_but_no_benchmark_sentence():
     assert "how can i help you today" in words  # a bot response, sentence by sentence
     if datasets.is_dir():  # CLINC150 banking requests and NLU++ banking
         assert "how do i locate my routing number for tax reasons" in words
+        assert "how do i locate my card" in words  # Banking77's test split
         assert len(sentences) > 15000
