@@ -13,6 +13,7 @@ from bot.call_registry import CallRegistry
 from bot.call_services import CallServices
 from bot.config import Settings
 from bot.metrics import CallMetrics
+from bot.telephone_adaptation import mllr_file
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ async def open_services(settings: Settings, metrics: CallMetrics,
             domain_lm_path=_domain_lm(settings),
             workers=settings.stt.workers,
             warm_decoders=settings.stt.warm_recognizers,
-            mllr_path=_mllr(settings),
+            mllr_path=mllr_file(settings),
         )
         stack.push_async_callback(recognizers.close)
         log.info("speech recognizer: %s (language model: %s, telephone adaptation: %s)",
@@ -70,11 +71,6 @@ async def open_services(settings: Settings, metrics: CallMetrics,
         services.handoffs = HandoffDesk(services)
         await services.prerender_prompts(CHANNEL_FORMATS)
         yield services
-
-
-def _mllr(settings: Settings) -> Path | None:
-    """The recognizer's telephone MLLR transform (used by the workers when the file exists)."""
-    return settings.path(settings.stt.mllr_path) if settings.stt.mllr_path is not None else None
 
 
 def _domain_lm(settings: Settings) -> Path | None:

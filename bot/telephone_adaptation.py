@@ -22,11 +22,17 @@ def adaptation_recordings(held_out: int = BENCH_PROMPTS) -> list[tuple[Path, str
     return [(p.path, p.words) for p in asterisk_prompts() if p.name not in bench]
 
 
+def mllr_file(settings: Any) -> Path | None:
+    """Where the transform lives (`stt.mllr_path` made absolute; None: adaptation is off)."""
+    return settings.path(settings.stt.mllr_path) if settings.stt.mllr_path is not None else None
+
+
 def build_telephone_mllr(settings: Any, force: bool = False) -> Path:
     """Build `stt.mllr_path` (seconds; skipped when up to date). Raises
     `stt.adaptation.AdaptationError` or `bot.bench.corpus.CorpusError` with an apt hint."""
     from stt.adaptation import build_mllr
 
-    if settings.stt.mllr_path is None:
-        raise ValueError("stt.mllr_path is not set")
-    return build_mllr(settings.path(settings.stt.mllr_path), adaptation_recordings(), force=force)
+    path = mllr_file(settings)
+    if path is None:
+        raise ValueError("stt.mllr_path is not set (null turns the adaptation off)")
+    return build_mllr(path, adaptation_recordings(), force=force)

@@ -219,9 +219,6 @@ def training_sentences(project_dir: Path) -> list[str]:
 
 # ---------------------------------------------------------------- speech language model text
 
-# CLINC150's bank intents: their examples (all splits) are read for the speech
-# LM only (never for Rasa).
-CLINC_CALLER_INTENTS = CLINC_BANK_INTENTS
 # The recognizer benchmark's in-domain test sentences: never in the speech LM's text.
 HELD_OUT = Path(__file__).resolve().parents[1] / "bot" / "bench" / "data" / "caller_sentences.txt"
 
@@ -239,7 +236,7 @@ def response_sentences(project_dir: Path) -> list[str]:
 
 
 def dataset_caller_sentences(datasets_dir: Path) -> list[str]:
-    """Bank callers' requests from CLINC150 (all splits of CLINC_CALLER_INTENTS), NLU++
+    """Bank callers' requests from CLINC150 (all splits of CLINC_BANK_INTENTS), NLU++
     banking (all folds) and the Banking77 test split (its train split is NLU data already);
     [] for a dataset that is missing. The speech LM never feeds Rasa, so the NLU test splits
     stay unseen by the intent classifier."""
@@ -248,7 +245,7 @@ def dataset_caller_sentences(datasets_dir: Path) -> list[str]:
     clinc = datasets_dir / "clinc150" / "data_full.json"
     if clinc.is_file():
         data = json.loads(clinc.read_text(encoding="utf-8"))
-        wanted = set(CLINC_CALLER_INTENTS)
+        wanted = set(CLINC_BANK_INTENTS)
         sentences += [t for split in ("train", "val", "test") for t, label in data[split]
                       if label in wanted]
     for fold in sorted((datasets_dir / "nlupp" / "banking").glob("fold*.json")):

@@ -77,6 +77,8 @@ def build_mllr(
     from stt.pocketsphinx_backend import default_model_dir
 
     out_path = Path(out_path)
+    if out_path.is_dir():
+        raise AdaptationError(f"{out_path} is a folder: the transform's path must name a file")
     base = Path(model_dir) if model_dir is not None else default_model_dir()
     hmm, dictionary = base / "en-us", base / "cmudict-en-us.dict"
     stamp = out_path.with_name(out_path.name + ".sha256")
@@ -94,9 +96,10 @@ def build_mllr(
     with tempfile.TemporaryDirectory(prefix="voicebot-mllr-") as tmp:
         work = Path(tmp)
         ids = _write_audio(work, usable, mulaw)
-        _features(programs, work, read_feat_params(hmm))
+        params = read_feat_params(hmm)
+        _features(programs, work, params)
         _model_copy(programs, hmm, work / "hmm")
-        aligned = _baum_welch(programs, work, dictionary, read_feat_params(hmm), len(ids))
+        aligned = _baum_welch(programs, work, dictionary, params, len(ids))
         _run([programs["mllr_solve"], "-meanfn", work / "hmm/means", "-varfn",
               work / "hmm/variances", "-outmllrfn", work / "mllr", "-accumdir", work / "acc"],
              work / "mllr_solve.log")

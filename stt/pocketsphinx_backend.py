@@ -65,7 +65,6 @@ class PocketsphinxRecognizer:
         import pocketsphinx
 
         self.sample_rate = check_rate(sample_rate)
-        self.lm_path = lm_path
         if sample_rate < MODEL_RATE:
             options.setdefault("cmninit", TELEPHONE_CMNINIT)
             if telephone_mllr is not None:

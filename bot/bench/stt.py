@@ -49,46 +49,44 @@ def _decode(
 
 
 def _mllr(settings: Any) -> Path:
-    from bot.telephone_adaptation import adaptation_recordings
-    from stt.adaptation import build_mllr
+    from bot.telephone_adaptation import build_telephone_mllr, mllr_file
 
-    path = settings.path(settings.stt.mllr_path or Path("models/domain-lm/telephone.mllr"))
-    if not path.is_file():
+    path = mllr_file(settings)
+    if path is not None and not path.is_file():
         print(f"building the telephone MLLR transform at {path}", file=sys.stderr)
-    return build_mllr(path, adaptation_recordings())
+    return build_telephone_mllr(settings)
+
+
+def _language_model(name: str, settings: Any) -> tuple[str, Path | None]:
+    """Label and LM file of a pocketsphinx row (`generic`, `domain` or an LM file path)."""
+    if name == "generic":
+        return "pocketsphinx, generic LM", None
+    lm = settings.path(settings.stt.domain_lm_path) if name == "domain" else Path(name)
+    if not lm.is_file():
+        if name != "domain":
+            raise FileNotFoundError(f"no language model at {lm}")
+        from bot.cli.train import build_language_model
+
+        build_language_model(settings.path(settings.nlu.project_dir), settings)
+    return f"pocketsphinx, {lm.parent.name}/{lm.name}", lm
 
 
 def _recognizer(name: str, settings: Any) -> tuple[str, Any] | None:
     from stt.factory import RecognizerFactory
     from stt.pocketsphinx_backend import PocketsphinxRecognizer
 
-    if name.endswith("+mllr"):
-        made = _recognizer(name.removesuffix("+mllr"), settings)
-        if made is None or not isinstance(made[1], PocketsphinxRecognizer):
+    if name.removesuffix("+mllr") == "vosk":
+        if name != "vosk":
             raise RuntimeError(f"{name}: MLLR adaptation is for the pocketsphinx models only")
-        lm = made[1].lm_path
-        return f"{made[0]} + telephone MLLR", PocketsphinxRecognizer(8000, lm, _mllr(settings))
-    if name == "generic":
-        return "pocketsphinx, generic LM", PocketsphinxRecognizer(8000)
-    if name == "vosk":
         path = settings.path(settings.stt.vosk_model_path)
         if not (path / "am").is_dir():
             print(f"voicebot bench stt: no vosk model at {path}; vosk row skipped", file=sys.stderr)
             return None
         return f"vosk {path.name}", RecognizerFactory("vosk", path).create(8000)
-    lm = settings.path(settings.stt.domain_lm_path) if name == "domain" else Path(name)
-    if not lm.is_file():
-        if name != "domain":
-            raise FileNotFoundError(f"no language model at {lm}")
-        from nlu.training import speech_lm_sentences
-        from stt.language_model import build_domain_lm
-
-        print(f"building the domain language model at {lm}", file=sys.stderr)
-        sentences = speech_lm_sentences(
-            settings.path(settings.nlu.project_dir), settings.path(settings.nlu.datasets_dir)
-        )
-        build_domain_lm(sentences, lm)
-    return f"pocketsphinx, {lm.parent.name}/{lm.name}", PocketsphinxRecognizer(8000, lm)
+    label, lm = _language_model(name.removesuffix("+mllr"), settings)
+    if name.endswith("+mllr"):
+        return f"{label} + telephone MLLR", PocketsphinxRecognizer(8000, lm, _mllr(settings))
+    return label, PocketsphinxRecognizer(8000, lm)
 
 
 def _korean_row(cache: Path) -> list[Any]:
@@ -149,7 +147,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             continue
         try:
             made = _recognizer(name, settings)
-        except (FileNotFoundError, RuntimeError) as exc:
+        except (FileNotFoundError, RuntimeError, ValueError) as exc:
             print(f"voicebot bench stt: {exc}", file=sys.stderr)
             return 2
         if made is None:

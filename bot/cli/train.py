@@ -59,10 +59,10 @@ def build_channel_adaptation(settings: Any, force: bool = False) -> None:
     """The telephone-channel MLLR transform; without its inputs the recognizer runs
     unadapted, so a missing package is a notice, not a failed training."""
     from bot.bench.corpus import CorpusError
-    from bot.telephone_adaptation import build_telephone_mllr
+    from bot.telephone_adaptation import build_telephone_mllr, mllr_file
     from stt.adaptation import AdaptationError
 
-    if settings.stt.mllr_path is None:
+    if mllr_file(settings) is None:
         return
     try:
         path = build_telephone_mllr(settings, force=force)

@@ -49,6 +49,7 @@ def _segments(pcm: bytes, rate: int, settings: Any, whole: bool) -> list[tuple[f
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
+    from bot.telephone_adaptation import mllr_file
     from stt.audio import AudioFormatError, read_wav, to_rate
     from stt.factory import RecognizerFactory
     from stt.language_model import DEFAULT_LM_PATH
@@ -68,8 +69,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         lm = settings.path(settings.stt.domain_lm_path or DEFAULT_LM_PATH)
     vosk_path = args.vosk_model or settings.path(settings.stt.vosk_model_path)
     try:
-        mllr = settings.path(settings.stt.mllr_path) if settings.stt.mllr_path is not None else None
-        factory = RecognizerFactory(backend, vosk_path, lm, mllr)
+        factory = RecognizerFactory(backend, vosk_path, lm, mllr_file(settings))
     except RecognizerError as exc:
         print(f"voicebot transcribe: {exc}", file=sys.stderr)
         return 1
