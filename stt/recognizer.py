@@ -39,6 +39,10 @@ class Recognizer(Protocol):
         """Drop the current utterance without a result."""
         ...
 
+    def new_caller(self) -> None:
+        """Drop the current utterance and what was learnt about the caller (before a new call)."""
+        ...
+
 
 class RecognizerError(RuntimeError):
     """A recognizer backend cannot be loaded or used (one line, for the operator)."""

@@ -38,22 +38,9 @@ class Decoders:
         self.peak = 0
         self.idle: dict[int, list[Any]] = {}
         self.streams: dict[int, Any] = {}
-        self._initial_cmn: dict[int, str] = {}
 
     def _new(self, rate: int) -> Any:
-        recognizer = self.factory.create(rate)
-        decoder = getattr(recognizer, "_decoder", None)
-        if decoder is not None and hasattr(decoder, "get_cmn"):
-            self._initial_cmn[id(recognizer)] = decoder.get_cmn(False)
-        return recognizer
-
-    def _forget_caller(self, recognizer: Any) -> None:
-        # pocketsphinx adapts its cepstral mean to the caller and keeps it across reset()
-        # (measured: after 2 s of one sound, the next caller's "balance please" came out
-        # as "balance depletion"); a reused decoder must start from the initial mean.
-        cmn = self._initial_cmn.get(id(recognizer))
-        if cmn is not None:
-            recognizer._decoder.set_cmn(cmn)
+        return self.factory.create(rate)
 
     def needs_warming(self) -> bool:
         return len(self.idle.get(self.warm_rate, [])) < self.warm
@@ -70,13 +57,10 @@ class Decoders:
         recognizer = self.streams.pop(stream_id, None)
         if recognizer is None:
             return
-        recognizer.reset()
-        self._forget_caller(recognizer)
+        recognizer.new_caller()  # a reused decoder must not carry this caller's voice
         idle = self.idle.setdefault(recognizer.sample_rate, [])
         if len(idle) < max(self.warm, min(self.peak, self.max_idle), 1):
             idle.append(recognizer)
-        else:
-            self._initial_cmn.pop(id(recognizer), None)
 
 
 def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes:

@@ -103,3 +103,6 @@ class VoskRecognizer:
         self._rec = self._new()
         self._segments = []
         self._partial = ""
+
+    def new_caller(self) -> None:
+        self.reset()  # a new KaldiRecognizer keeps nothing of the last caller

