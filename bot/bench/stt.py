@@ -42,9 +42,9 @@ def _decode(
     items: list[tuple[str, bytes]],
     rate: int,
     normalise: Any = None,
-    call_starts: list[bool] | None = None,
+    new_call: list[bool] | None = None,
 ) -> tuple[list, float, float]:
-    """(reference, hypothesis) pairs, CPU seconds and audio seconds; `call_starts` marks
+    """(reference, hypothesis) pairs, CPU seconds and audio seconds; `new_call` marks
     the utterances before which the recognizer starts a new call."""
     if normalise is None:
         from stt.text import normalise
@@ -52,7 +52,7 @@ def _decode(
     pairs, cpu, audio = [], 0.0, 0.0
     step = rate // 50 * 2
     for n, (ref, pcm) in enumerate(items):
-        if call_starts and call_starts[n]:
+        if new_call and new_call[n]:
             recognizer.new_caller()
         started = time.process_time()
         for i in range(0, len(pcm), step):
