@@ -4,7 +4,7 @@ The acoustic model is 16 kHz: telephone audio is upsampled with soxr (measured: 
 8 kHz audio directly with a narrowed filterbank is far worse). The search is trimmed
 (no flat-lexicon pass, at most 3000 active HMMs per frame) to cost about 0.14 of a core
 per live call with the generic model and no loss of accuracy on the Asterisk prompts.
-The domain language model's smaller search affords 5000 active HMMs at about 0.10 of a core.
+The domain language model's smaller search affords 5000 active HMMs at about 0.11 of a core.
 Telephone audio (below 16 kHz) also gets the MLLR channel transform when one was built
 (`stt.adaptation`): in-domain WER about 5 points lower, no extra CPU.
 """
@@ -24,9 +24,9 @@ MODEL_RATE = 16000
 FRAME_S = 0.01  # pocketsphinx frame rate 100/s
 SEARCH_OPTIONS = {"fwdflat": False, "maxhmmpf": 3000}
 # With the domain LM: 5000 active HMMs took dev-half in-domain WER from 14.4 to 14.0 % for
-# +5 % CPU (before adaptation). The flat-lexicon second pass ({"fwdflat": True}) took it about
-# one point lower again, but recognition CPU from 0.10 to 0.14-0.156 of a core per call: on
-# 2 cores the calls a machine carries matter more, so it is off.
+# +5 % CPU (before adaptation). The flat-lexicon second pass ({"fwdflat": True}) is off: with
+# the transform its dev-half gain did not hold on the held-out half (11.7 against 11.4 %), and
+# it costs 25-36 % more CPU and ~70 ms per turn (pocketsphinx runs it after the utterance ends).
 DOMAIN_LM_OPTIONS: dict[str, object] = {"maxhmmpf": 5000}
 # Initial cepstral means of telephone audio upsampled to 16 kHz (measured after decoding
 # Asterisk prompts and mu-law caller speech). The model's default (40,3,-1) is for wideband

@@ -39,18 +39,15 @@ class Decoders:
         self.idle: dict[int, list[Any]] = {}
         self.streams: dict[int, Any] = {}
 
-    def _new(self, rate: int) -> Any:
-        return self.factory.create(rate)
-
     def needs_warming(self) -> bool:
         return len(self.idle.get(self.warm_rate, [])) < self.warm
 
     def warm_one(self) -> None:
-        self.idle.setdefault(self.warm_rate, []).append(self._new(self.warm_rate))
+        self.idle.setdefault(self.warm_rate, []).append(self.factory.create(self.warm_rate))
 
     def open(self, stream_id: int, rate: int) -> None:
         idle = self.idle.get(rate)
-        self.streams[stream_id] = idle.pop() if idle else self._new(rate)
+        self.streams[stream_id] = idle.pop() if idle else self.factory.create(rate)
         self.peak = max(self.peak, len(self.streams))
 
     def close(self, stream_id: int) -> None:

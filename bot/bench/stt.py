@@ -169,10 +169,11 @@ def _measure_model(
         exact = sum(r == h for r, h in pairs) / len(pairs)
         voices_text = " / ".join(f"{v.split(':')[-1][:4]} {w:.0%}" for v, w in by_voice.items())
         first_turns = wer([p for p, first in zip(pairs, starts) if first])
-        row = [label, set_name, len(pairs), wer(pairs), "-", cpu / audio,
+        overall = wer(pairs)
+        row = [label, set_name, len(pairs), overall, "-", cpu / audio,
                voices_text if len(by_voice) > 1 else f"exact {exact:.0%}", first_turns]
         measured.append((row, {
-            "model": label, "set": set_name, "wer": wer(pairs), "rtf": cpu / audio,
+            "model": label, "set": set_name, "wer": overall, "rtf": cpu / audio,
             "wer_by_voice": by_voice, "exact_sentences": exact, "turns_per_call": turns_per_call,
             "wer_first_turns": first_turns,
             "errors": [p for p in pairs if p[0] != p[1]][:50],

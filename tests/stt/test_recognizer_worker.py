@@ -28,6 +28,6 @@ def test_one_call_at_a_time_keeps_only_the_warm_decoders() -> None:
     decoders.warm_one()
     for stream in range(3):
         decoders.open(stream, 8000)
-        decoders.idle.setdefault(8000, []).append(decoders._new(8000))  # a spare built meanwhile
+        decoders.idle.setdefault(8000, []).append(decoders.factory.create(8000))  # a spare built meanwhile
         decoders.close(stream)
     assert len(decoders.idle[8000]) == 1  # peak 1, warm 1: with a spare idle, the closed one goes
