@@ -29,6 +29,14 @@ class Section(BaseModel):
         extra = Extra.forbid
         validate_assignment = True
 
+    @validator("*", pre=True)
+    def _path_not_empty(cls, value: Any, field: Any) -> Any:
+        # pydantic reads "" as Path("."), the project folder: a model or database path left
+        # empty would then fail far from the config, as a confusing OSError.
+        if field.type_ is Path and isinstance(value, str) and not value.strip():
+            raise ValueError("an empty path; give a file or folder name (or null where allowed)")
+        return value
+
 
 class ServerSettings(Section):
     host: str = "127.0.0.1"

@@ -1,10 +1,11 @@
 """Domain language model for pocketsphinx, built from the bot's training sentences.
 
 An interpolated modified Kneser-Ney trigram model (Chen & Goodman) over the normalised
-sentences, optionally mixed linearly with pocketsphinx's generic US English model
-(its probabilities, trigrams included, for the unigrams and bigrams among its most frequent
-words and for the domain's n-grams), written as ARPA and
-converted to pocketsphinx's binary format so each call's decoder loads it in milliseconds.
+sentences, optionally mixed with pocketsphinx's generic US English model (its n-grams among
+its most frequent words, read from its binary file by `stt.sphinx_trie`), with a mixing
+weight that leans on the generic model after histories the domain text rarely continues.
+Written as ARPA and converted to pocketsphinx's binary format so each call's decoder loads
+it in milliseconds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stt.phrase_templates import load_templates
+from stt.sphinx_trie import LOG10_PER_UNIT, read_trigram_trie
 from stt.text import expand_contractions, normalise
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LM_PATH = Path("models/domain-lm/domain.lm.bin")
 PHONE_PHRASES = Path(__file__).with_name("phone_phrases.txt")
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
-VERSION = "kn3-mix-4"  # bump when the method changes, so models are rebuilt
+VERSION = "kn3-mix-5"  # bump when the method changes, so models are rebuilt
 Ngram = tuple[str, ...]
 
 
@@ -49,10 +51,13 @@ class KneserNey:
     def __init__(self, sentences: Iterable[list[str]], order: int = 3, vocab_size: int = 0) -> None:
         self.order = order
         raw: Counter[Ngram] = Counter()
+        self.history_count: Counter[Ngram] = Counter()  # how often each history was followed
         for words in sentences:
             tokens = [BOS, *words, EOS]
             for i in range(1, len(tokens)):
                 raw[tuple(tokens[max(0, i - order + 1) : i + 1])] += 1
+                for j in range(1, min(i, order - 1) + 1):
+                    self.history_count[tuple(tokens[i - j : i])] += 1
         # Adjusted counts: raw for the highest order and for n-grams starting at <s>,
         # continuation counts (distinct left neighbours) for the lower orders.
         self.counts: list[dict[Ngram, int]] = [{} for _ in range(order + 1)]
@@ -107,90 +112,40 @@ class KneserNey:
 # ---------------------------------------------------------------- generic model
 
 
-LOG10_PER_UNIT = math.log10(1.0001)  # pocketsphinx reports log-probabilities in base 1.0001
-
-
-def _read_unigrams_bigrams(arpa: Path) -> tuple[list[str], list[tuple[str, str]], list[int]]:
-    """The words and bigrams (not their numbers) of a dumped ARPA file, and the header counts."""
-    words: list[str] = []
-    bigrams: list[tuple[str, str]] = []
-    declared: list[int] = []
-    section = 0
-    if not arpa.is_file():
-        return words, bigrams, declared
-    with arpa.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith("ngram ") and "=" in line:
-                declared.append(int(line.split("=")[1]))
-                continue
-            if line.startswith("\\"):
-                section = {"\\1-grams:": 1, "\\2-grams:": 2}.get(line.strip(), 9)
-                if section == 9 and words:
-                    break
-                continue
-            parts = line.split()
-            if section == 1 and len(parts) >= 2:
-                words.append(parts[1])
-            elif section == 2 and len(parts) >= 3:
-                bigrams.append((parts[1], parts[2]))
-    return words, bigrams, declared
-
-
-class GenericBigrams:
+class GenericNgrams:
     """pocketsphinx's generic trigram model, restricted to its most frequent words.
 
-    Its probabilities come from the loaded model itself (`NGramModel.prob`, exact, backoff
-    included, trigrams too); its list of words and bigrams from an ARPA dump. The numbers in
-    that dump are NOT usable: pocketsphinx 5.1 writes them scaled by a huge factor (about
-    1.7e10 x log10 p), so a model mixed with them had no generic part at all.
+    Its n-grams are read from the binary model (`stt.sphinx_trie`); probabilities come from
+    the loaded model itself (`NGramModel.prob`: exact, backoff included).
     """
 
-    def __init__(self, lm: Any, uni: dict[str, float], bi: set[Ngram], vocab: set[str]) -> None:
+    def __init__(self, lm: Any, uni: dict[str, float], grams: list[set[Ngram]], vocab: set[str]) -> None:
         self.lm = lm  # pocketsphinx.NGramModel
         self.uni = uni  # word -> log10 unigram probability
-        self.bi = bi  # the bigrams among `vocab` the generic model lists
+        self.grams = grams  # [unused, unigrams, bigrams, trigrams] among `vocab`
         self.vocab = vocab  # the words the mixed model may contain
 
     @classmethod
-    def load(cls, top_words: int = 20000, keep: set[str] | frozenset[str] = frozenset()) -> GenericBigrams:
+    def load(cls, top_words: int = 20000, keep: set[str] | frozenset[str] = frozenset()) -> GenericNgrams:
         """Read the model shipped with pocketsphinx; keep its `top_words` most probable words
-        (plus `keep`) and the bigrams among them: a large vocabulary costs accuracy on the
+        (plus `keep`) and the n-grams among them: a large vocabulary costs accuracy on the
         domain (more confusable words) and decoding time."""
-        import subprocess
-        import sys
-        import tempfile
-
+        import numpy as np
         import pocketsphinx
 
         lm_bin = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us.lm.bin"
-        # pocketsphinx 5.1 writes the unigrams and bigrams of its binary model, then crashes
-        # in the trigrams (sometimes earlier): write in a child process, read the first two
-        # sections, and check them against the header counts (a few bigrams may be lost with
-        # the unflushed buffer).
-        script = (
-            "import sys, pocketsphinx as ps\n"
-            "m = ps.NGramModel.readfile(sys.argv[1])\n"
-            "m.write(sys.argv[2], ps.NGramModel.str_to_type('arpa'))\n"
-        )
-        for _attempt in range(4):
-            with tempfile.TemporaryDirectory() as tmp:
-                arpa = Path(tmp) / "generic.arpa"
-                subprocess.run(
-                    [sys.executable, "-c", script, str(lm_bin), str(arpa)],
-                    capture_output=True, timeout=300, check=False,
-                )
-                words, bigrams, declared = _read_unigrams_bigrams(arpa)
-            if declared and len(words) == declared[0] and len(bigrams) > 0.999 * declared[1]:
-                break
-            log.warning("generic language model dump incomplete (%d unigrams); retrying", len(words))
-        else:
-            raise RuntimeError("could not read pocketsphinx's generic language model")
-        lm = pocketsphinx.NGramModel.readfile(str(lm_bin))
-        uni = {w: lm.prob([w]) * LOG10_PER_UNIT for w in words if w != BOS}
+        trie = read_trigram_trie(lm_bin)
+        words = trie.words
+        uni = {w: float(s) * LOG10_PER_UNIT for w, s in zip(words, trie.unigram_score) if w != BOS}
         ranked = sorted((w for w in uni if not w.startswith("<")), key=lambda w: -uni[w])
         allowed = set(ranked[:top_words]) | (set(keep) & set(uni)) | {BOS, EOS}
-        bi = {g for g in bigrams if g[0] in allowed and g[1] in allowed}
-        return cls(lm, uni, bi, allowed)
+        inside = np.array([w in allowed for w in words])
+        grams: list[set[Ngram]] = [set(), {(w,) for w in allowed if w in uni}]
+        for table in (trie.bigrams, trie.trigrams):
+            rows = table[inside[table].all(axis=1)]
+            grams.append({tuple(words[i] for i in row) for row in rows.tolist()})
+        lm = pocketsphinx.NGramModel.readfile(str(lm_bin))
+        return cls(lm, uni, grams, allowed)
 
     def p(self, gram: Ngram) -> float:
         """P(last word | up to two words before it) in the generic model (0 if unknown)."""
@@ -246,23 +201,35 @@ def write_arpa(grams: list[dict[Ngram, tuple[float, float | None]]], path: Path)
 
 
 def mixed_ngrams(
-    domain: KneserNey, generic: GenericBigrams | None, weight: float
+    domain: KneserNey, generic: GenericNgrams | None, weight: float, prior: float = 0.0
 ) -> list[dict[Ngram, tuple[float, float | None]]]:
-    """N-grams of `weight` x domain + (1 - weight) x generic, with backoff weights that keep
-    every context's distribution summing to one."""
+    """N-grams of λ(h) x domain + (1 - λ(h)) x generic, with backoff weights that keep
+    every context's distribution summing to one.
+
+    λ(h) = `weight` x c(h) / (c(h) + `prior`), c(h) the number of times the domain text
+    continues history h (λ = `weight` for unigrams, and everywhere when `prior` is 0): after
+    a history the domain has rarely seen, the generic model speaks (the count-merging of
+    Bacchiani & Roark's MAP adaptation, with the domain's smoothed estimate).
+    """
     order = domain.order
     sets: list[set[Ngram]] = [set() for _ in range(order + 1)]
     for k in range(1, order + 1):
         sets[k] = {g for g in domain.prob[k] if UNK not in g}
     if generic is not None:
-        sets[1] |= {(w,) for w in generic.vocab if w in generic.uni and w != UNK}
-        sets[2] |= set(generic.bi)
+        for k in range(1, min(order, 3) + 1):
+            sets[k] |= {g for g in generic.grams[k] if UNK not in g}
+        for k in range(order, 1, -1):  # every n-gram's context and suffix is listed too
+            sets[k - 1] |= {g[:-1] for g in sets[k]} | {g[1:] for g in sets[k]}
     sets[1].add((BOS,))
 
     def p(gram: Ngram) -> float:
         if generic is None:
             return domain.p(gram)
-        return weight * domain.p(gram) + (1 - weight) * generic.p(gram)
+        lam = weight
+        if prior > 0 and len(gram) > 1:
+            seen = domain.history_count.get(gram[-order:-1], 0)
+            lam = weight * seen / (seen + prior)
+        return lam * domain.p(gram) + (1 - lam) * generic.p(gram)
 
     probs: list[dict[Ngram, float]] = [{} for _ in range(order + 1)]
     for k in range(1, order + 1):
@@ -299,6 +266,7 @@ def build_domain_lm(
     *,
     generic_weight: float = 0.15,
     generic_top_words: int = 20000,
+    generic_prior: float = 8.0,
     order: int = 3,
     phone_phrases: bool = True,
     force: bool = False,
@@ -312,7 +280,13 @@ def build_domain_lm(
     (8.8 % at 10 000 and 20 000 words, 8.9 % at 30 000) but not speech outside the domain: on
     the held-apart Asterisk prompts 53.8 % at 10 000 words, 51.5 % at 20 000 and 30 000,
     51.1 % at 50 000 (generic model 46.2 %), for about 15 % more decoding CPU at 20 000
-    (see `voicebot bench stt` and the README);
+    (see `voicebot bench stt` and the README). Those figures predate the generic trigrams and
+    `generic_prior`.
+    `generic_prior` > 0 makes the weight depend on the history (see `mixed_ngrams`). On the
+    held-apart Asterisk prompts (with the transform, generic trigrams in the mix; generic model
+    46.4 %) and the benchmark's in-domain dev half: prior 0: 50.0 / 8.1 %, 1: 47.9 / 8.0 %,
+    3: 47.7 / 8.4 %, 5: 47.9 / 8.6 %, 8: 46.6 / 8.4 %, 12: 47.4 / 8.5 %, 20: 48.9 / 9.0 %.
+    8 has the lowest sum. The generic trigrams alone took Asterisk from 51.5 to 50.0 %.
     `phone_phrases` adds what callers say on any help line, and its templates filled
     (stt/phone_phrases.txt, see `stt.phrase_templates`).
     Nothing is rebuilt when the sentences and parameters did not change.
@@ -325,7 +299,7 @@ def build_domain_lm(
     out_path = Path(out_path)
     stamp = out_path.with_name(out_path.name + ".sha256")
     digest = sentences_digest(
-        sentences, weight=generic_weight, top=generic_top_words, order=order
+        sentences, weight=generic_weight, top=generic_top_words, prior=generic_prior, order=order
     )
     if not force and out_path.is_file() and stamp.is_file() and stamp.read_text().strip() == digest:
         log.info("domain language model %s is up to date", out_path)
@@ -337,10 +311,10 @@ def build_domain_lm(
     generic = None
     if generic_weight > 0:
         domain_words = {w for s in tokens for w in s}
-        generic = GenericBigrams.load(generic_top_words, keep=domain_words)
+        generic = GenericNgrams.load(generic_top_words, keep=domain_words)
     vocab_size = len(generic.vocab | {w for s in tokens for w in s}) if generic else 0
     model = KneserNey(tokens, order=order, vocab_size=vocab_size)
-    grams = mixed_ngrams(model, generic, 1.0 - generic_weight)
+    grams = mixed_ngrams(model, generic, 1.0 - generic_weight, generic_prior)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     arpa = out_path if not out_path.name.endswith(".bin") else out_path.with_suffix(".arpa")
     write_arpa(grams, arpa)

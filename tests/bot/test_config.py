@@ -45,6 +45,8 @@ def test_user_file_overrides_defaults_and_env_overrides_the_file(tmp_path: Path)
         ({"VOICEBOT_NOPE__X": "1"}, "unknown config key 'nope'"),
         ({"VOICEBOT_PORT": "1"}, "expected VOICEBOT_SECTION__KEY"),
         ({"VOICEBOT_LOGGING__LEVEL": "LOUD"}, "permitted: 'DEBUG', 'INFO', 'WARNING', 'ERROR'"),
+        ({"VOICEBOT_STT__DOMAIN_LM_PATH": ""}, "'stt.domain_lm_path' has bad value '': an empty path"),
+        ({"VOICEBOT_STT__MLLR_PATH": " "}, "'stt.mllr_path' has bad value ' ': an empty path"),
     ],
 )
 def test_bad_values_name_the_key_the_value_and_what_is_allowed(environ, expected) -> None:

@@ -83,10 +83,13 @@ def test_bench_stt_and_vad_quick_runs(tmp_path, capsys, lm_env, speech_cache):
     out = tmp_path / "stt.json"
     assert main(["bench", "stt", "--asterisk", "3", "--sentences", "2", "--voices",
                  "flite:rms,flite:kal", "--models", "generic,domain", "--cache", str(speech_cache),
-                 "--json", str(out)]) == 0
+                 "--repeat", "2", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert len(doc["rows"]) == 4 and {r[1] for r in doc["rows"]} == {"Asterisk prompts", "in-domain, 8 kHz mu-law"}
     assert all(0 <= r[3] <= 2 and 0 < r[5] < 1 for r in doc["rows"])
+    for row, detail in zip(doc["rows"], doc["details"]):  # two runs, their median reported
+        assert len(detail["wer_runs"]) == 2 and row[3] == pytest.approx(sum(detail["wer_runs"]) / 2)
+        assert row[8] == " / ".join(f"{w:.3f}" for w in detail["wer_runs"])
     vad = tmp_path / "vad.json"
     assert main(["bench", "vad", "--limit", "12", "--snr", "clean,10", "--aggressiveness", "2",
                  "--json", str(vad)]) == 0

@@ -12,8 +12,10 @@ import pytest
 from stt.language_model import (
     BOS,
     EOS,
+    GenericNgrams,
     KneserNey,
     build_domain_lm,
+    mixed_ngrams,
     pronouncing_dictionary,
     tokenize,
 )
@@ -127,6 +129,38 @@ def test_mixing_with_the_generic_model(tmp_path):
     arpa = out.with_suffix(".arpa").read_text().split("\\1-grams:")[1].split("\\2-grams:")[0]
     total = sum(10 ** float(line.split()[0]) for line in arpa.strip().splitlines())
     assert abs(total - 1.0) < 0.01  # the mixed unigrams are a distribution
+
+
+@pytest.mark.slow
+def test_the_generic_model_speaks_after_histories_the_domain_rarely_continues():
+    tokens = tokenize(CORPUS, pronouncing_dictionary())
+    generic = GenericNgrams.load(500, keep={w for s in tokens for w in s})
+    assert len(generic.grams[3]) > 10000  # the generic trigrams among its top words
+    model = KneserNey(tokens, vocab_size=len(generic.vocab))
+    grams = mixed_ngrams(model, generic, 0.7, prior=8.0)
+    seen = ("i", "want", "to")
+    c = model.history_count[("i", "want")]
+    assert c == 3
+    lam = 0.7 * c / (c + 8.0)
+    assert grams[3][seen][0] == pytest.approx(lam * model.p(seen) + (1 - lam) * generic.p(seen))
+    unseen = next(g for g in sorted(generic.grams[3]) if g[:2] not in model.history_count)
+    assert grams[3][unseen][0] == pytest.approx(generic.p(unseen))
+    # With no prior, the domain keeps its share everywhere.
+    flat = mixed_ngrams(model, generic, 0.7)
+    assert flat[3][unseen][0] == pytest.approx(0.7 * model.p(unseen) + 0.3 * generic.p(unseen))
+    # Every context is still a distribution, as the ARPA backoff reads it.
+    words = [g[0] for g in grams[1] if g[0] != BOS]
+    for context in [("my",), ("i", "want"), unseen[:2]]:
+        total = sum(_arpa_prob(grams, (*context, w)) for w in words)
+        assert total == pytest.approx(1.0, abs=1e-3), context
+
+
+def _arpa_prob(grams, gram):
+    """P(last word | the others) with ARPA backoff over {gram: (probability, backoff)}."""
+    if gram in grams[len(gram)]:
+        return grams[len(gram)][gram][0]
+    bow = grams[len(gram) - 1].get(gram[:-1], (0.0, 1.0))[1] or 1.0
+    return bow * _arpa_prob(grams, gram[1:])
 
 
 def test_speech_lm_text_has_responses_and_datasets_but_no_benchmark_sentence():
