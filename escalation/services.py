@@ -37,6 +37,7 @@ CONNECTED_LEASE_S = 30.0
 # call with that process (crash, kill -9, machine gone), so it becomes a callback task.
 NODE_HEARTBEAT_S = 2.0
 NODE_TTL_S = 10.0
+SWEEPER_STOP_S = 5.0  # close() waits this long for the sweeper
 DISPOSITIONS = ("resolved", "ticket_created", "callback_needed", "handed_back", "caller_hung_up",
                 "other")
 
@@ -68,6 +69,7 @@ class EscalationServices:
         self.call_control: CallControl | None = None  # set by the bot once its calls can bridge
         self.node_id = uuid.uuid4().hex[:12]  # this process; the bot stamps it on its callers' context
         self._sweeper: asyncio.Task[None] | None = None
+        self._closing = False
         self._last_heartbeat = 0.0
         # Records made while the store is unreachable wait here (local disk) until it is back.
         self.spool: Spool | None = None
@@ -128,9 +130,16 @@ class EscalationServices:
 
     async def close(self) -> None:
         if self._sweeper:
+            # redis-py's asyncio client can swallow a cancellation that lands inside a command
+            # (redis/redis-py#2551): the flag ends the loop at its next turn all the same, and
+            # the wait is bounded so a stuck store cannot hang shutdown.
+            self._closing = True
             self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+            done, _ = await asyncio.wait({self._sweeper}, timeout=SWEEPER_STOP_S)
+            if not done:
+                log.warning("escalation sweeper did not stop within %.0f s", SWEEPER_STOP_S)
+            elif not self._sweeper.cancelled() and self._sweeper.exception() is not None:
+                log.warning("escalation sweeper ended with %r", self._sweeper.exception())
             with contextlib.suppress(Exception):  # a clean stop: our calls were ended already
                 await self.store.delete_record("node", self.node_id)
         await self.bus.close()
@@ -443,7 +452,7 @@ class EscalationServices:
         return back
 
     async def _sweep_loop(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 await self.deliver_spool()
                 if time.time() - self._last_heartbeat >= NODE_HEARTBEAT_S:
