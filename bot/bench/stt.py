@@ -155,8 +155,8 @@ def call_starts(speakers: list[str], turns_per_call: int) -> list[bool]:
 
 def _measure_model(
     name: str, settings: Any, sets: dict[str, list[tuple[str, bytes, str]]], turns_per_call: int
-) -> list[tuple[list[Any], dict[str, Any]]]:
-    """One table row and its details per test set, for the recognizer `name`."""
+) -> list[dict[str, Any]]:
+    """The measurements per test set, for the recognizer `name` (none if it is absent)."""
     from bot.bench.wer import wer
 
     made = _recognizer(name, settings)
@@ -171,37 +171,39 @@ def _measure_model(
         for voice in dict.fromkeys(v for _, _, v in items):
             chosen = [p for p, (_, _, v) in zip(pairs, items) if v == voice]
             by_voice[voice] = wer(chosen)
-        exact = sum(r == h for r, h in pairs) / len(pairs)
-        voices_text = " / ".join(f"{v.split(':')[-1][:4]} {w:.0%}" for v, w in by_voice.items())
-        first_turns = wer([p for p, first in zip(pairs, starts) if first])
-        overall = wer(pairs)
-        row = [label, set_name, len(pairs), overall, "-", cpu / audio,
-               voices_text if len(by_voice) > 1 else f"exact {exact:.0%}", first_turns]
-        measured.append((row, {
-            "model": label, "set": set_name, "wer": overall, "rtf": cpu / audio,
-            "wer_by_voice": by_voice, "exact_sentences": exact, "turns_per_call": turns_per_call,
-            "wer_first_turns": first_turns,
+        measured.append({
+            "model": label, "set": set_name, "utterances": len(pairs), "wer": wer(pairs),
+            "rtf": cpu / audio, "wer_by_voice": by_voice,
+            "exact_sentences": sum(r == h for r, h in pairs) / len(pairs),
+            "turns_per_call": turns_per_call,
+            "wer_first_turns": wer([p for p, first in zip(pairs, starts) if first]),
             "errors": [p for p in pairs if p[0] != p[1]][:50],
-        }))
+        })
     return measured
 
 
-def median_of_runs(runs: list[list[tuple[list[Any], dict[str, Any]]]]) -> list[tuple[list[Any], dict[str, Any]]]:
-    """One row per test set from repeated runs of one model: median WER, first-turn WER and
-    RTF, the per-voice figures of the run with the median WER, and every run's WER."""
+def median_of_runs(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One measurement per test set from repeated runs of one model: median WER, first-turn
+    WER and RTF, the per-voice figures of the run with the median WER, and every run's WER."""
     from statistics import median
 
     merged = []
     for per_set in zip(*runs):
-        wers = [d["wer"] for _, d in per_set]
-        row, detail = sorted(per_set, key=lambda m: m[1]["wer"])[len(per_set) // 2]
-        rtfs = [d["rtf"] for _, d in per_set]
-        first = median(d["wer_first_turns"] for _, d in per_set)
-        row = [*row[:3], median(wers), row[4], median(rtfs), row[6], first,
-               " / ".join(f"{w:.3f}" for w in wers)]
-        merged.append((row, {**detail, "wer": median(wers), "rtf": median(rtfs),
-                             "wer_first_turns": first, "wer_runs": wers, "rtf_runs": rtfs}))
+        wers = [d["wer"] for d in per_set]
+        rtfs = [d["rtf"] for d in per_set]
+        middle = sorted(per_set, key=lambda d: d["wer"])[len(per_set) // 2]
+        merged.append({**middle, "wer": median(wers), "rtf": median(rtfs),
+                       "wer_first_turns": median(d["wer_first_turns"] for d in per_set),
+                       "wer_runs": wers, "rtf_runs": rtfs})
     return merged
+
+
+def _row(detail: dict[str, Any]) -> list[Any]:
+    by_voice = detail["wer_by_voice"]
+    voices = " / ".join(f"{v.split(':')[-1][:4]} {w:.0%}" for v, w in by_voice.items())
+    return [detail["model"], detail["set"], detail["utterances"], detail["wer"], "-", detail["rtf"],
+            voices if len(by_voice) > 1 else f"exact {detail['exact_sentences']:.0%}",
+            detail["wer_first_turns"], " / ".join(f"{w:.3f}" for w in detail["wer_runs"])]
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
@@ -249,8 +251,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         except (FileNotFoundError, RuntimeError, ValueError) as exc:
             print(f"voicebot bench stt: {exc}", file=sys.stderr)
             return 2
-        for row, detail in median_of_runs(runs) if runs[0] else []:
-            rows.append(row)
+        for detail in median_of_runs(runs):
+            rows.append(_row(detail))
             details.append(detail)
     emit(
         "Speech recognition: WER and real-time factor (CPU seconds per audio second)",
