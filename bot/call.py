@@ -293,6 +293,7 @@ class CallSession:
         if turn.ticket:
             await self.services.save_ticket(self, turn.ticket)
         self._keypad.expect_number = turn.expect == "digits"
+        self._listener.expect = turn.expect
         self._listener.set_end_silence(
             END_SILENCE_BY_EXPECT.get(turn.expect, self.services.settings.stt.end_silence_ms))
         self._turn_timing = timing

@@ -1,8 +1,9 @@
 """The listening half of a call: endpointing, streaming recognition, barge-in, no-input.
 
-VAD runs inline (microseconds a frame); recognition runs off the event loop in the
-recognizer's own executor, fed from a bounded queue so a slow recognizer never stalls
-the inbound audio.
+VAD runs inline (microseconds a frame); recognition runs in a worker process, fed from a
+bounded queue so a slow recognizer never stalls the inbound audio. When the caller pauses
+for `stt.speculate_after_ms` the worker starts the neural final pass on the turn so far,
+so most of it is done by the time the end-of-speech silence has passed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.barge_in import BargeInPolicy
 from bot.turn_timing import TurnTiming
+from nlu.digits import spoken_digits
 from stt.audio import AudioFrame
 from stt.vad import Endpointer, NoInput, SpeechEnded, SpeechStarted
 
@@ -37,6 +39,9 @@ class CallListener:
         self._end_silence_ms = session.services.settings.stt.end_silence_ms
         self._asr: asyncio.Queue[tuple[str, object]] = asyncio.Queue(maxsize=ASR_QUEUE_ITEMS)
         self._failed = False
+        self.expect = "text"  # what the dialogue asked for: text, digits or yes_no
+        self._speculate_after_ms = session.services.settings.stt.speculate_after_ms
+        self._guessed = False  # the worker is decoding this pause's turn so far
 
     async def open(self, sample_rate: int) -> None:
         """The endpointer, then the recognizer stream (which may fail: RecognizerError)."""
@@ -48,6 +53,8 @@ class CallListener:
             preroll_ms=stt.preroll_ms, noise_gate_db=stt.noise_gate_db,
         )
         self.recognizer = await self.session.services.open_recognizer(sample_rate)
+        if not self.session.services.recognizers.final_model:
+            self._speculate_after_ms = 0  # pocketsphinx's own final needs no head start
 
     async def close(self) -> None:
         if self.recognizer is not None:
@@ -80,14 +87,25 @@ class CallListener:
             elif isinstance(event, SpeechEnded):
                 timing = TurnTiming(end_silence_ms=self._end_silence_ms)
                 timing.stamp("speech_end_detected")
-                self._put("end", timing)
+                self._put("end", (timing, self._guessed and not event.truncated))
+                self._guessed = False
             elif isinstance(event, NoInput) and self.session.state == "listening":
                 self.no_inputs += 1
                 self.session.no_input()
         if endpointer.in_speech:
             self._put("audio", frame.pcm)
+            self._maybe_speculate(endpointer.silent_ms)
             if self._speaking() and self.barge_in.on_speech(endpointer.voiced_ms):
                 await self.interrupt("speech_duration")
+
+    def _maybe_speculate(self, silent_ms: float) -> None:
+        if not self._speculate_after_ms:
+            return
+        if silent_ms < self._speculate_after_ms:
+            self._guessed = False  # still talking, or talking again: a new guess at the next pause
+        elif not self._guessed:
+            self._guessed = True
+            self._put("speculate", self.expect)
 
     def _speaking(self) -> bool:
         return self.barge_in_enabled and self.session.player is not None
@@ -117,7 +135,10 @@ class CallListener:
             while True:
                 kind, payload = await self._asr.get()
                 if kind == "end":
-                    await self._final(payload)  # type: ignore[arg-type]
+                    await self._final(*payload)  # type: ignore[misc]
+                    continue
+                if kind == "speculate":
+                    await self.recognizer.speculate(payload)
                     continue
                 # Feed everything already queued in one hop to the executor.
                 pcm = bytearray(payload)  # type: ignore[arg-type]
@@ -134,10 +155,12 @@ class CallListener:
     def _peek_kind(self) -> str:
         return self._asr._queue[0][0]  # type: ignore[attr-defined]  # asyncio.Queue has no peek
 
-    async def _final(self, timing: TurnTiming) -> None:
-        transcript = await self.recognizer.final()
+    async def _final(self, timing: TurnTiming, use_guess: bool) -> None:
+        transcript = await self.recognizer.final(self.expect, use_guess)
         timing.stamp("final_transcript")
         text = transcript.text.strip()
+        if self.expect == "digits":
+            text = digits_only(text)
         if text:
             self.no_inputs = 0
             log.info("caller said: %s", text)
@@ -149,3 +172,16 @@ class CallListener:
         if not self._failed:
             self._failed = True
             self.session.stage_failed("recognizer", detail)
+
+
+DIGIT_FILLERS = {"it's", "it", "is", "my", "the", "number", "account", "uh", "um", "er", "that's",
+                 "double", "triple", "and"}
+
+
+def digits_only(text: str) -> str:
+    """A turn that only dictates digits, as the digits ("Four, two, oh, 7." -> "4207");
+    anything else as it was said ("I don't have it")."""
+    digits = spoken_digits(text)
+    words = [w.strip(".,!?;:-").lower() for w in text.split()]
+    other = [w for w in words if w and w not in DIGIT_FILLERS and not spoken_digits(w) and not w.isdigit()]
+    return digits if digits and not other else text

@@ -74,6 +74,10 @@ class SttSettings(Section):
     noise_gate_db: float = Field(3.0, ge=0, le=30)
     workers: int = Field(2, ge=1, le=64)  # recognition worker processes (one per core)
     warm_recognizers: int = Field(4, ge=0, le=200)  # 8 kHz decoders each worker keeps ready
+    # The neural model that writes each turn's final transcript (pocketsphinx keeps the partials).
+    final_backend: Literal["auto", "none", "whisper-tiny.en", "whisper-base", "moonshine-base"] = "auto"
+    final_window_s: float = Field(10.0, ge=1, le=30)  # Whisper's shortest encoder window
+    speculate_after_ms: int = Field(200, ge=0, le=5000)  # start the final pass at a pause this long; 0: off
 
 
 class TtsSettings(Section):

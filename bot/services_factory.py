@@ -49,11 +49,15 @@ async def open_services(settings: Settings, metrics: CallMetrics,
             workers=settings.stt.workers,
             warm_decoders=settings.stt.warm_recognizers,
             mllr_path=mllr_file(settings),
+            final_model=await asyncio.to_thread(final_model, settings),
+            models_dir=settings.path(settings.paths.models_dir),
+            final_window_s=settings.stt.final_window_s,
         )
         stack.push_async_callback(recognizers.close)
-        log.info("speech recognizer: %s (language model: %s, telephone adaptation: %s)",
-                 recognizers.backend_name, recognizers.language_model or "generic",
-                 recognizers.mllr or "none")
+        log.info("speech recognizer: %s (language model: %s, telephone adaptation: %s), "
+                 "final transcripts: %s", recognizers.backend_name,
+                 recognizers.language_model or "generic", recognizers.mllr or "none",
+                 recognizers.final_model or recognizers.backend_name)
 
         engine = await open_engine(settings)
         stack.push_async_callback(engine.close)
@@ -71,6 +75,13 @@ async def open_services(settings: Settings, metrics: CallMetrics,
         services.handoffs = HandoffDesk(services)
         await services.prerender_prompts(CHANNEL_FORMATS)
         yield services
+
+
+def final_model(settings: Settings) -> str | None:
+    """The neural final-pass model the recognizer workers load (None: pocketsphinx's finals)."""
+    from stt.neural_models import resolve_final_model
+
+    return resolve_final_model(settings.stt.final_backend, settings.path(settings.paths.models_dir))
 
 
 def _domain_lm(settings: Settings) -> Path | None:

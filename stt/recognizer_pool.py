@@ -239,9 +239,15 @@ class PooledRecognizer:
                 self._utterance = bytearray()
         return partial
 
-    async def final(self) -> Transcript:
-        """End the utterance and return its transcript."""
-        transcript = wire.decode_transcript(await self._call(wire.FINAL))
+    async def speculate(self, context: str = "text") -> None:
+        """The caller paused: let the worker start the final pass on the turn so far."""
+        await self._call(wire.SPECULATE, _CONTEXT_BYTES.get(context, b"t"))
+
+    async def final(self, context: str = "text", use_guess: bool = False) -> Transcript:
+        """End the utterance and return its transcript; `use_guess`: nothing was said since
+        the last `speculate`, so its decoding stands."""
+        body = _CONTEXT_BYTES.get(context, b"t") + (b"\x01" if use_guess else b"\x00")
+        transcript = wire.decode_transcript(await self._call(wire.FINAL, body))
         self._new_utterance()
         return transcript
 
@@ -271,6 +277,9 @@ class PooledRecognizer:
         await self.close()
 
 
+_CONTEXT_BYTES = {"text": b"t", "digits": b"d", "yes_no": b"y"}
+
+
 def _ignore_result(future: asyncio.Future[bytes]) -> None:
     if not future.cancelled():
         future.exception()
@@ -278,10 +287,15 @@ def _ignore_result(future: asyncio.Future[bytes]) -> None:
 
 def _worker_args(
     backend: str, vosk: Path | None, lm: Path | None, warm: int, warm_rate: int,
-    mllr: Path | None = None,
+    mllr: Path | None = None, final_model: str | None = None, models_dir: Path | None = None,
+    final_window_s: float = 10.0,
 ) -> list[str]:
     # Absolute paths: the worker resolves them on its own.
     args = ["--backend", backend, "--warm", str(warm), "--warm-rate", str(warm_rate)]
+    if final_model:
+        args += ["--final-model", final_model, "--final-window", str(final_window_s)]
+        if models_dir is not None:
+            args += ["--models-dir", os.path.abspath(models_dir)]
     if vosk is not None:
         args += ["--vosk-model", os.path.abspath(vosk)]
     if lm is not None:
@@ -315,13 +329,18 @@ class RecognizerPool:
         warm_rate: int = 8000,
         request_timeout: float = REQUEST_TIMEOUT_S,
         mllr_path: Path | None = None,
+        final_model: str | None = None,
+        models_dir: Path | None = None,
+        final_window_s: float = 10.0,
     ) -> RecognizerPool:
         """Start `workers` processes, each with `warm_decoders` decoders at `warm_rate`
-        ready; returns when all answered (RecognizerError if one cannot start)."""
+        ready and, with `final_model`, that neural model for final transcripts; returns
+        when all answered (RecognizerError if one cannot start)."""
         if workers < 1:
             raise ValueError("a recognizer pool needs at least one worker")
         args = _worker_args(
-            backend, vosk_model_path, domain_lm_path, warm_decoders, warm_rate, mllr_path
+            backend, vosk_model_path, domain_lm_path, warm_decoders, warm_rate, mllr_path,
+            final_model, models_dir, final_window_s,
         )
         pool = cls(args, workers, request_timeout)
         results = await asyncio.gather(*(pool._spawn() for _ in range(workers)), return_exceptions=True)
@@ -377,6 +396,12 @@ class RecognizerPool:
     @property
     def backend_name(self) -> str:
         return str(self._hello.get("backend", ""))
+
+    @property
+    def final_model(self) -> str | None:
+        """The neural model that writes final transcripts (None: pocketsphinx's own)."""
+        name = self._hello.get("final_model")
+        return str(name) if name else None
 
     @property
     def language_model(self) -> Path | None:

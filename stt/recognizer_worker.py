@@ -4,7 +4,9 @@
 
 It builds one `RecognizerFactory` and keeps `--warm` decoders ready; a closed stream's
 decoder is reset and goes back to the warm set, and missing warm decoders are built
-only while no request is waiting.
+only while no request is waiting. With `--final-model`, every stream is a
+`TwoPassRecognizer`: its final transcripts come from the neural model on the worker's
+decoding thread, and are answered when ready, out of order with other streams' requests.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import os
 import select
 import signal
 import sys
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from stt import pool_wire as wire
+from stt.final_pass import CONTEXTS
 
 log = logging.getLogger("stt.recognizer_worker")
 
@@ -27,8 +32,10 @@ log = logging.getLogger("stt.recognizer_worker")
 class Decoders:
     """Warm decoders per sample rate and the open streams."""
 
-    def __init__(self, factory: Any, warm: int, warm_rate: int, max_idle: int = 12) -> None:
+    def __init__(self, factory: Any, warm: int, warm_rate: int, max_idle: int = 12,
+                 final_pass: Any = None) -> None:
         self.factory = factory
+        self.final_pass = final_pass
         self.warm = warm
         self.warm_rate = warm_rate
         # A closed stream's decoder is kept while no more are idle than the most streams
@@ -42,12 +49,20 @@ class Decoders:
     def needs_warming(self) -> bool:
         return len(self.idle.get(self.warm_rate, [])) < self.warm
 
+    def _create(self, rate: int) -> Any:
+        recognizer = self.factory.create(rate)
+        if self.final_pass is not None:
+            from stt.two_pass import TwoPassRecognizer
+
+            return TwoPassRecognizer(recognizer, self.final_pass)
+        return recognizer
+
     def warm_one(self) -> None:
-        self.idle.setdefault(self.warm_rate, []).append(self.factory.create(self.warm_rate))
+        self.idle.setdefault(self.warm_rate, []).append(self._create(self.warm_rate))
 
     def open(self, stream_id: int, rate: int) -> None:
         idle = self.idle.get(rate)
-        self.streams[stream_id] = idle.pop() if idle else self.factory.create(rate)
+        self.streams[stream_id] = idle.pop() if idle else self._create(rate)
         self.peak = max(self.peak, len(self.streams))
 
     def close(self, stream_id: int) -> None:
@@ -60,8 +75,25 @@ class Decoders:
             idle.append(recognizer)
 
 
-def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes:
-    """The response body for one request (raises on failure)."""
+def _final(recognizer: Any, body: bytes) -> bytes | Future[bytes]:
+    # body: the context byte (what the dialogue expects) and whether the pause's guess stands.
+    context = CONTEXTS.get(body[:1], "text")
+    if not hasattr(recognizer, "final_async"):
+        return wire.encode_transcript(recognizer.final())
+    answer: Future[bytes] = Future()
+
+    def encode(transcript: Future[Any]) -> None:
+        try:
+            answer.set_result(wire.encode_transcript(transcript.result()))
+        except BaseException as exc:  # the neural pass failed: that request's error
+            answer.set_exception(exc)
+
+    recognizer.final_async(context, use_guess=body[1:2] == b"\x01").add_done_callback(encode)
+    return answer
+
+
+def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | Future[bytes]:
+    """The response body for one request, or a future of it (raises on failure)."""
     if op == wire.OPEN:
         decoders.open(stream_id, int.from_bytes(body, "little"))
         return b""
@@ -74,14 +106,52 @@ def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes:
     if op == wire.ACCEPT:
         return wire.encode_partial(recognizer.accept(body))
     if op == wire.FINAL:
-        return wire.encode_transcript(recognizer.final())
+        return _final(recognizer, body)
+    if op == wire.SPECULATE:
+        if hasattr(recognizer, "speculate"):
+            recognizer.speculate(CONTEXTS.get(body[:1], "text"))
+        return b""
     if op == wire.RESET:
         recognizer.reset()
         return b""
     raise ValueError(f"unknown op {op}")
 
 
+class Responses:
+    """The response pipe, written by the main thread and by the final-pass thread."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._lock = threading.Lock()
+
+    def write(self, req_id: int, status: int, body: bytes, flush: bool = False) -> None:
+        with self._lock:
+            self._out.write(wire.response(req_id, status, body))
+            if flush:
+                self._out.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._out.flush()
+
+    def later(self, req_id: int, answer: Future[bytes]) -> None:
+        """Write `answer` when it is ready (from whichever thread completes it)."""
+        def done(future: Future[bytes]) -> None:
+            try:
+                self.write(req_id, wire.OK, future.result(), flush=True)
+            except BrokenPipeError:
+                pass  # the pool went away
+            except Exception as exc:
+                self.write(req_id, wire.ERROR, _error(exc), flush=True)
+        answer.add_done_callback(done)
+
+
+def _error(exc: BaseException) -> bytes:
+    return f"{type(exc).__name__}: {exc}".encode()[:2000]
+
+
 def serve(decoders: Decoders, fd_in: int, out: BinaryIO) -> None:
+    responses = Responses(out)
     buf = bytearray()
     header = wire.REQUEST.size
     while True:
@@ -93,12 +163,16 @@ def serve(decoders: Decoders, fd_in: int, out: BinaryIO) -> None:
                 body = bytes(buf[header : header + size])
                 del buf[: header + size]
                 try:
-                    out.write(wire.response(req_id, wire.OK, handle(decoders, op, stream_id, body)))
+                    answer = handle(decoders, op, stream_id, body)
                 except Exception as exc:  # any backend failure goes back to that one request
-                    message = f"{type(exc).__name__}: {exc}"
-                    out.write(wire.response(req_id, wire.ERROR, message.encode()[:2000]))
+                    responses.write(req_id, wire.ERROR, _error(exc))
+                    continue
+                if isinstance(answer, Future):
+                    responses.later(req_id, answer)
+                else:
+                    responses.write(req_id, wire.OK, answer)
                 continue
-        out.flush()
+        responses.flush()
         if decoders.needs_warming() and not select.select([fd_in], [], [], 0)[0]:
             decoders.warm_one()
             continue
@@ -117,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm", type=int, default=4)
     parser.add_argument("--warm-rate", type=int, default=8000)
     parser.add_argument("--max-idle", type=int, default=12, help="most idle decoders kept after a burst")
+    parser.add_argument("--final-model", default=None, help="neural final-pass model (stt.final_backend)")
+    parser.add_argument("--models-dir", type=Path, default=Path("models"))
+    parser.add_argument("--final-window", type=float, default=10.0, help="Whisper's shortest window (s)")
     args = parser.parse_args(argv)
     # The server drains calls on Ctrl-C and then closes our stdin; ignore the signal here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -129,7 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         from stt.factory import RecognizerFactory
 
         factory = RecognizerFactory(args.backend, args.vosk_model, args.domain_lm, args.mllr)
-        decoders = Decoders(factory, args.warm, args.warm_rate, args.max_idle)
+        final_pass = None
+        if args.final_model:
+            from stt.final_pass import FinalPass
+            from stt.neural_models import load_final_decoder
+
+            final_pass = FinalPass(load_final_decoder(
+                args.final_model, args.models_dir, min_window_s=args.final_window))
+        decoders = Decoders(factory, args.warm, args.warm_rate, args.max_idle, final_pass)
         while decoders.needs_warming():
             decoders.warm_one()
     except Exception as exc:
@@ -138,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     lm = factory.language_model
     hello = {"backend": factory.backend_name, "language_model": str(lm) if lm else None,
-             "mllr": str(factory.mllr) if factory.mllr else None}
+             "mllr": str(factory.mllr) if factory.mllr else None,
+             "final_model": final_pass.name if final_pass is not None else None}
     out.write(wire.response(wire.HELLO_ID, wire.OK, json.dumps(hello).encode()))
     out.flush()
     try:

@@ -16,6 +16,12 @@ _SYMBOLS = {
 }
 
 
+_ORDINAL_ENDINGS = {
+    "one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
+    "nine": "ninth", "twelve": "twelfth",
+}
+
+
 def number_words(n: int) -> str:
     """0-99 as words ("twenty eight"); larger numbers digit by digit."""
     if n < 20:
@@ -25,6 +31,19 @@ def number_words(n: int) -> str:
     return " ".join(_ONES[int(d)] for d in str(n))
 
 
+def ordinal_words(n: int) -> str:
+    """1-99 as an ordinal ("twenty first", "fortieth"); larger ones digit by digit + "th"."""
+    words = number_words(n).split()
+    last = words[-1]
+    if last in _ORDINAL_ENDINGS:
+        words[-1] = _ORDINAL_ENDINGS[last]
+    elif last.endswith("y"):
+        words[-1] = last[:-1] + "ieth"
+    else:
+        words[-1] = last + "th"
+    return " ".join(words)
+
+
 def normalise(text: str) -> str:
     """Lower-case words: no [stage directions] or (asides), digits and symbols spelt out.
 
@@ -32,6 +51,10 @@ def normalise(text: str) -> str:
     """
     text = re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", text)
     text = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", text)
+    # "$50" is said "fifty dollars"; "1,000" is one number; "10th" an ordinal.
+    text = re.sub(r"([$£€])\s?(\d[\d,.]*\d|\d)", r"\2 \1", text)
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = re.sub(r"(\d+)(st|nd|rd|th)\b", lambda m: f" {ordinal_words(int(m.group(1)))} ", text)
     for sym, word in _SYMBOLS.items():
         text = text.replace(sym, word)
     text = re.sub(r"\d+", lambda m: f" {number_words(int(m.group()))} ", text)
@@ -55,3 +78,13 @@ def expand_contractions(text: str) -> str:
     for pattern, full in _CONTRACTIONS:
         text = re.sub(pattern, full, text)
     return text
+
+
+_PUNCTUATION = re.compile(r"(?<!\d)[.,](?!\d)|[.,](?=\s|$)|[?!;:\"“”()\[\]]")
+
+
+def without_punctuation(text: str) -> str:
+    """A neural recognizer's written sentence as words, the way every recognizer reports
+    them: "Yes, it's £2.50." -> "Yes it's £2.50" (the punctuation is the model's guess, and
+    the dialogue's classifier reads a "?" as a feature)."""
+    return " ".join(_PUNCTUATION.sub(" ", text).split())

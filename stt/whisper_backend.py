@@ -1,0 +1,92 @@
+"""Whisper (CTranslate2, run through faster-whisper's model, features and tokenizer): a
+whole-utterance English recognizer for a caller's finished turn.
+
+Whisper is trained on 30 s windows, and faster-whisper always pads to 30 s: on these CPUs
+that is 0.7 s of encoding (tiny.en) for a 2 s turn. CTranslate2 encodes a shorter window
+as well; the window here is the turn plus a margin, at least `min_window_s`, which keeps
+nearly all the accuracy (measured in `voicebot bench stt`) at a fifth of the cost. The
+audio itself is padded with silence, so the spectrogram's floor is what Whisper knows.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from stt.recognizer import RecognizerError, Transcript, Word
+
+SAMPLE_RATE = 16000
+HOP = 160  # samples per spectrogram frame (10 ms)
+MAX_FRAMES = 3000  # Whisper's 30 s window
+TOKENS_PER_SECOND = 8.0  # bounds the output (timestamp tokens included): a loop stops here
+MARGIN_FRAMES = 100  # silence after the turn inside the window
+# Whisper's own rule for "there was no speech": a likely no-speech token and an unlikely text.
+NO_SPEECH_PROB = 0.6
+NO_SPEECH_LOGPROB = -1.0
+
+
+class WhisperDecoder:
+    """Greedy decoding of one utterance at a time; not thread-safe (one per worker)."""
+
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, model_dir: Path, name: str = "whisper", threads: int = 1,
+                 min_window_s: float = 10.0) -> None:
+        try:
+            import ctranslate2
+            from faster_whisper import WhisperModel
+            from faster_whisper.tokenizer import Tokenizer
+        except ImportError as exc:
+            raise RecognizerError(f"faster-whisper is not installed ({exc}); pip install faster-whisper") from exc
+        if not (model_dir / "model.bin").is_file():
+            raise RecognizerError(f"no Whisper model.bin in {model_dir}")
+        try:
+            self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
+                                       cpu_threads=threads, num_workers=1)
+        except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError for a bad file
+            raise RecognizerError(f"cannot load the Whisper model in {model_dir}: {exc}") from exc
+        self.name = name
+        self._storage = ctranslate2.StorageView
+        self._tokenizer = Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual,
+                                    task="transcribe", language="en")
+        self._min_frames = min(MAX_FRAMES, int(min_window_s * 100))
+        self._prompts: dict[str, list[int]] = {}
+
+    def transcribe(self, audio: np.ndarray, prompt: str | None = None) -> Transcript:
+        """Float32 mono audio at 16 kHz in [-1, 1]; `prompt` is text said before this turn
+        (Whisper's "previous text"), which leans spelling and vocabulary towards it."""
+        frames = min(MAX_FRAMES, max(self._min_frames, audio.size // HOP + MARGIN_FRAMES))
+        audio = audio[: frames * HOP].astype(np.float32, copy=False)
+        padded = np.pad(audio, (0, frames * HOP - audio.size))
+        features = self._model.feature_extractor(padded, padding=0)[:, :frames]
+        encoded = self._model.model.encode(
+            self._storage.from_array(np.ascontiguousarray(features[None])), to_cpu=False)
+        tokens = self._tokenizer
+        # With timestamp tokens Whisper marks where the speech ends and then stops; without
+        # them, in a short window, it often starts the sentence again ("How do I change my
+        # address? How do").
+        prefix = self._prompt_tokens(prompt) + list(tokens.sot_sequence)
+        limit = max(8, math.ceil(audio.size / SAMPLE_RATE * TOKENS_PER_SECOND) + 4)
+        result = self._model.model.generate(
+            encoded, [prefix], beam_size=1, max_length=limit, return_scores=True,
+            return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1],
+        )[0]
+        ids = [t for t in result.sequences_ids[0] if t < tokens.eot]  # text, not timestamps
+        logprob = result.scores[0] if result.scores else 0.0  # CTranslate2: mean per token
+        if result.no_speech_prob > NO_SPEECH_PROB and logprob < NO_SPEECH_LOGPROB:
+            ids = []
+        text = tokens.decode(ids).strip()
+        confidence = math.exp(logprob) if text else 0.0
+        words = [Word(w, 0.0, 0.0, confidence) for w in text.split()]
+        return Transcript(text, confidence, words)
+
+    def _prompt_tokens(self, prompt: str | None) -> list[int]:
+        if not prompt:
+            return []
+        if prompt not in self._prompts:
+            # Whisper reads at most half its context (224 tokens) as previous text.
+            ids = self._tokenizer.encode(" " + prompt.strip())[-223:]
+            self._prompts[prompt] = [self._tokenizer.sot_prev, *ids]
+        return self._prompts[prompt]
