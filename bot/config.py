@@ -43,6 +43,12 @@ class ServerSettings(Section):
     port: int = Field(8080, ge=1, le=65535)
     shutdown_timeout_s: float = Field(10.0, ge=0, le=3600)
     public_url: str = ""  # how telephony providers reach us, e.g. https://bot.example.com
+    metrics_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # who may read /metrics (loopback always)
+
+    @validator("metrics_allow", each_item=True)
+    def _network(cls, value: str) -> str:
+        ipaddress.ip_network(value, strict=False)  # raises ValueError with a clear message
+        return value
 
 
 class LoggingSettings(Section):
@@ -104,7 +110,7 @@ class CallSettings(Section):
     barge_in_min_words: int = Field(2, ge=1, le=10)
     no_input_reprompts: int = Field(1, ge=0, le=5)
     twilio_auth_token: str = ""  # validates X-Twilio-Signature when set
-    stream_secret: str = "change-me"  # shared token a media stream must present
+    stream_secret: str = ""  # key signing per-call stream tokens; "" = generated into data_dir
     audiosocket_port: int = Field(9092, ge=0, le=65535)  # 0 disables the AudioSocket listener
     audiosocket_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # peers allowed to connect
     # Calls beyond this hear a "lines are busy" message instead of a slow bot for everyone.

@@ -12,6 +12,8 @@ from aiohttp import web
 
 from bot.call_registry import CallRegistry
 from bot.config import Settings
+from bot.security.keys import load_server_keys
+from bot.security.stream_tokens import StreamTokens
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,7 @@ SETTINGS = web.AppKey("settings", Settings)
 CALLS = web.AppKey("calls", CallRegistry)
 READINESS = web.AppKey("readiness", dict)
 STARTED_AT = web.AppKey("started_at", float)
+STREAM_TOKENS = web.AppKey("stream_tokens", StreamTokens)
 
 # Components that own resources register an aiohttp cleanup context here (a name plus an
 # async generator taking the app); `create_app` installs them in order.
@@ -56,6 +59,7 @@ def create_app(settings: Settings, components: list[Component] | None = None) ->
     app[CALLS] = CallRegistry()
     app[READINESS] = {}
     app[STARTED_AT] = time.monotonic()
+    app[STREAM_TOKENS] = StreamTokens(load_server_keys(settings).stream_key)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     for component in components or []:

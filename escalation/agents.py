@@ -15,7 +15,7 @@ from typing import Any
 
 from escalation.store import EscalationStore
 
-ROLES = ("agent", "supervisor")
+ROLES = ("agent", "supervisor", "designer")  # designers read call records, take no calls
 PRESENCE = ("available", "busy", "away", "offline")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 # scrypt parameters: 16 MiB and ~50 ms per check on these machines (OWASP's minimum is N=2^17

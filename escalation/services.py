@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from escalation.agents import Agent, AgentDirectory
+from escalation.api_tokens import ApiTokens
 from escalation.bridge import CallControl
 from escalation.bus import EventBus, LocalBus, RedisBus
 from escalation.hours import BusinessHours
@@ -64,6 +65,7 @@ class EscalationServices:
         self.cookie_secure = cookie_secure
         self.sweep_interval_s = sweep_interval_s
         self.agents = AgentDirectory(store, session_ttl_s)
+        self.api_tokens = ApiTokens(store)
         self.tickets = TicketBook(store)
         self.callbacks = CallbackBook(store)
         self.call_control: CallControl | None = None  # set by the bot once its calls can bridge
