@@ -12,7 +12,9 @@ from aiohttp import web
 
 from bot.call_registry import CallRegistry
 from bot.config import Settings
+from bot.security.headers import add_security_headers
 from bot.security.keys import load_server_keys
+from bot.security.limits import Limits
 from bot.security.stream_tokens import StreamTokens
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,9 @@ async def readyz(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings, components: list[Component] | None = None) -> web.Application:
     """Build the application; `components` set up and tear down what the server owns."""
-    app = web.Application(client_max_size=1024**2)
+    limits = Limits(settings.server.rate_limit_per_min, settings.server.login_rate_per_min,
+                    settings.server.websockets_per_address)
+    app = web.Application(client_max_size=settings.server.max_body_kb * 1024, middlewares=[limits.middleware])
     app[SETTINGS] = settings
     app[CALLS] = CallRegistry()
     app[READINESS] = {}
@@ -65,6 +69,7 @@ def create_app(settings: Settings, components: list[Component] | None = None) ->
     for component in components or []:
         app.cleanup_ctx.append(component)
     app.on_shutdown.append(_drain_calls)
+    app.on_response_prepare.append(add_security_headers)
     return app
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import secrets
 import uuid
+from html import escape as html_escape
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
 from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn
+from bot.security.headers import page_csp
 from bot.server import STREAM_TOKENS
 from stt.audio import AudioFrame
 
@@ -89,9 +92,11 @@ async def browser_page(request: web.Request) -> web.Response:
     """The page, carrying a token for one call when the visitor may call."""
     html = PAGE.read_text(encoding="utf-8")
     token = browser_token(request) if await _may_call(request) else ""
-    html = html.replace("{{TOKEN}}", json.dumps(token)[1:-1])
+    nonce = secrets.token_urlsafe(16)
+    html = html.replace("{{TOKEN}}", html_escape(json.dumps(token)[1:-1]))
+    html = html.replace("<script>", f'<script nonce="{nonce}">').replace("<style>", f'<style nonce="{nonce}">')
     return web.Response(text=html, content_type="text/html",
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+                        headers={"Cache-Control": "no-store", "Content-Security-Policy": page_csp(nonce)})
 
 
 async def handle_browser_socket(request: web.Request, start_call) -> web.WebSocketResponse:

@@ -34,6 +34,7 @@ async def authorize(request: web.Request, scope: str, roles: tuple[str, ...] = R
             return json_error(403 if record and problem.startswith("token lacks") else 401,
                               "token not accepted")
         request["principal"] = f"token:{record['name']}"
+        await services.audit.record(request["principal"], "token_use", request.remote, request.path)
         return None
     if roles and request.cookies.get(COOKIE):
         found = await current_agent(request)
@@ -44,6 +45,7 @@ async def authorize(request: web.Request, scope: str, roles: tuple[str, ...] = R
             if agent.role not in roles:
                 return json_error(403, f"role {' or '.join(roles)} required")
             request["principal"] = f"agent:{agent.username}"
+            await services.audit.record(agent.username, "view", request.remote, request.path)
             return None
     return json_error(401, "a console session or an API token is required")
 
