@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hmac
 import logging
 from collections.abc import AsyncIterator
 
@@ -15,6 +14,7 @@ from bot.call_services import SERVICES, CallServices
 from bot.channels import audiosocket, browser, twilio, twilio_twiml
 from bot.config import Settings
 from bot.metrics import CallMetrics
+from bot.security.machine_auth import authorize, peer_in
 from bot.server import CALLS, READINESS, SETTINGS, create_app
 from escalation.web import SERVICES_KEY as ESCALATION_KEY
 from escalation.web import setup_escalation
@@ -35,37 +35,47 @@ def build_application(settings: Settings) -> web.Application:
     twilio_twiml.setup_twiml_routes(app)
     app.router.add_get("/browser", browser.browser_page)
     app.router.add_get("/browser/ws", functools.partial(browser.handle_browser_socket, start_call=start_call))
-    app.router.add_get("/metrics", app[METRICS].handle)
+    app.router.add_get("/metrics", metrics)
     app.router.add_get("/asterisk/transfer/{uuid}", asterisk_transfer)
     app.router.add_get("/calls/{call_id}", call_record)
     setup_escalation(app, None)  # routes now; the services are opened at start-up
     return app
 
 
-def _bearer_ok(request: web.Request) -> bool:
-    secret = request.app[SETTINGS].calls.stream_secret
-    offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    offered = offered or request.query.get("token", "")
-    return bool(secret) and hmac.compare_digest(offered.encode(), secret.encode())
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics, for loopback and `server.metrics_allow` peers only."""
+    if not peer_in(request, request.app[SETTINGS].server.metrics_allow):
+        log.warning("metrics refused to %s: not in server.metrics_allow", request.remote)
+        raise web.HTTPForbidden(text="metrics are not served to this address")
+    return await request.app[METRICS].handle(request)
 
 
 async def asterisk_transfer(request: web.Request) -> web.Response:
-    """The dialplan asks, after AudioSocket() returns, where to Dial (empty: hang up)."""
-    if not _bearer_ok(request):
-        raise web.HTTPUnauthorized(text="token required")
+    """The dialplan asks, after AudioSocket() returns, where to Dial (empty: hang up).
+
+    Only from the PBX (loopback or `calls.audiosocket_allow`), with its own API token
+    (scope transfers:read, in `?token=` since the dialplan's CURL() sends no headers)."""
+    if not peer_in(request, request.app[SETTINGS].calls.audiosocket_allow):
+        log.warning("asterisk transfer look-up refused from %s: not in calls.audiosocket_allow",
+                    request.remote)
+        raise web.HTTPForbidden(text="not an allowed PBX address")
+    refused = await authorize(request, "transfers:read", roles=(), allow_query=True)
+    if refused is not None:
+        return refused
     return web.Response(text=request.app[ASTERISK_TRANSFERS].pop(request.match_info["uuid"], ""))
 
 
 async def call_record(request: web.Request) -> web.Response:
     """A call's redacted record (turns, intents, latency, outcome) for the caller tools."""
-    if not _bearer_ok(request):
-        raise web.HTTPUnauthorized(text="token required")
+    refused = await authorize(request, "calls:read")
+    if refused is not None:
+        return refused
     records = request.app[SERVICES].records
     call_id = request.match_info["call_id"]
-    calls = [c for c in await records.recent(10_000) if c["call_id"] == call_id]
-    if not calls:
-        raise web.HTTPNotFound(text=f"no call {call_id}")
-    return web.json_response({"call": calls[0], "turns": await records.transcript(call_id),
+    call = await records.get(call_id)
+    if call is None:
+        return web.json_response({"error": "no such call"}, status=404)
+    return web.json_response({"call": call, "turns": await records.transcript(call_id),
                               "events": await records.events(call_id)})
 
 

@@ -111,6 +111,13 @@ class CallRecords:
         ) as cursor:
             return [dict(row) for row in await cursor.fetchall()]
 
+    async def get(self, call_id: str) -> dict[str, Any] | None:
+        """One call's row, by its id (the primary key)."""
+        self.db.row_factory = aiosqlite.Row
+        async with self.db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row else None
+
     async def events(self, call_id: str) -> list[dict[str, Any]]:
         """A call's events (handoff, ticket, slots, barge_in, ...) in order, detail decoded."""
         self.db.row_factory = aiosqlite.Row

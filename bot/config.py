@@ -43,6 +43,16 @@ class ServerSettings(Section):
     port: int = Field(8080, ge=1, le=65535)
     shutdown_timeout_s: float = Field(10.0, ge=0, le=3600)
     public_url: str = ""  # how telephony providers reach us, e.g. https://bot.example.com
+    metrics_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # who may read /metrics (loopback always)
+    max_body_kb: int = Field(1024, ge=16, le=65536)  # larger request bodies get 413
+    rate_limit_per_min: int = Field(600, ge=1, le=1_000_000)  # webhook POSTs per address per minute
+    login_rate_per_min: int = Field(30, ge=1, le=10_000)  # login attempts per address per minute
+    websockets_per_address: int = Field(20, ge=1, le=10_000)  # open console/browser sockets per address
+
+    @validator("metrics_allow", each_item=True)
+    def _network(cls, value: str) -> str:
+        ipaddress.ip_network(value, strict=False)  # raises ValueError with a clear message
+        return value
 
 
 class LoggingSettings(Section):
@@ -108,7 +118,7 @@ class CallSettings(Section):
     barge_in_min_words: int = Field(2, ge=1, le=10)
     no_input_reprompts: int = Field(1, ge=0, le=5)
     twilio_auth_token: str = ""  # validates X-Twilio-Signature when set
-    stream_secret: str = "change-me"  # shared token a media stream must present
+    stream_secret: str = ""  # key signing per-call stream tokens; "" = generated into data_dir
     audiosocket_port: int = Field(9092, ge=0, le=65535)  # 0 disables the AudioSocket listener
     audiosocket_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # peers allowed to connect
     # Calls beyond this hear a "lines are busy" message instead of a slow bot for everyone.
@@ -134,6 +144,8 @@ class EscalationSettings(Section):
     answer_timeout_s: float = Field(20.0, ge=1, le=600)  # an accepted call unanswered this long goes back
     default_handle_time_s: float = Field(240.0, ge=10, le=7200)  # wait estimate before any history
     session_ttl_s: float = Field(28800.0, ge=60, le=7 * 86400)  # console login lifetime
+    session_idle_s: float = Field(1800.0, ge=60, le=7 * 86400)  # a session unused this long ends
+    audit_retention_days: int = Field(365, ge=1, le=3650)  # audit trail entries older than this are dropped
     cookie_secure: bool = False  # set true behind HTTPS so the session cookie is never sent in clear
     spool_path: Path = Path("escalation-spool.sqlite3")  # local: callbacks/tickets kept while the store is down
 

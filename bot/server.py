@@ -12,6 +12,10 @@ from aiohttp import web
 
 from bot.call_registry import CallRegistry
 from bot.config import Settings
+from bot.security.headers import add_security_headers
+from bot.security.keys import load_server_keys
+from bot.security.limits import Limits
+from bot.security.stream_tokens import StreamTokens
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +25,7 @@ SETTINGS = web.AppKey("settings", Settings)
 CALLS = web.AppKey("calls", CallRegistry)
 READINESS = web.AppKey("readiness", dict)
 STARTED_AT = web.AppKey("started_at", float)
+STREAM_TOKENS = web.AppKey("stream_tokens", StreamTokens)
 
 # Components that own resources register an aiohttp cleanup context here (a name plus an
 # async generator taking the app); `create_app` installs them in order.
@@ -51,16 +56,20 @@ async def readyz(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings, components: list[Component] | None = None) -> web.Application:
     """Build the application; `components` set up and tear down what the server owns."""
-    app = web.Application(client_max_size=1024**2)
+    limits = Limits(settings.server.rate_limit_per_min, settings.server.login_rate_per_min,
+                    settings.server.websockets_per_address)
+    app = web.Application(client_max_size=settings.server.max_body_kb * 1024, middlewares=[limits.middleware])
     app[SETTINGS] = settings
     app[CALLS] = CallRegistry()
     app[READINESS] = {}
     app[STARTED_AT] = time.monotonic()
+    app[STREAM_TOKENS] = StreamTokens(load_server_keys(settings).stream_key)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     for component in components or []:
         app.cleanup_ctx.append(component)
     app.on_shutdown.append(_drain_calls)
+    app.on_response_prepare.append(add_security_headers)
     return app
 
 

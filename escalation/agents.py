@@ -15,7 +15,7 @@ from typing import Any
 
 from escalation.store import EscalationStore
 
-ROLES = ("agent", "supervisor")
+ROLES = ("agent", "supervisor", "designer")  # designers read call records, take no calls
 PRESENCE = ("available", "busy", "away", "offline")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 # scrypt parameters: 16 MiB and ~50 ms per check on these machines (OWASP's minimum is N=2^17
@@ -74,9 +74,11 @@ class Agent:
 class AgentDirectory:
     """Agents and sessions kept as records in the escalation store (shared with Redis)."""
 
-    def __init__(self, store: EscalationStore, session_ttl_s: float = 8 * 3600):
+    def __init__(self, store: EscalationStore, session_ttl_s: float = 8 * 3600,
+                 idle_timeout_s: float = 1800.0):
         self.store = store
         self.session_ttl_s = session_ttl_s
+        self.idle_timeout_s = idle_timeout_s
 
     async def add(self, username: str, password: str, role: str = "agent",
                   display_name: str = "", skills: list[str] | None = None) -> Agent:
@@ -138,6 +140,7 @@ class AgentDirectory:
             "username": username,
             "csrf": secrets.token_urlsafe(24),
             "created_at": now,
+            "last_seen": now,
             "expires_at": now + self.session_ttl_s,
         }
         await self.store.put_record("session", session["id"], session)
@@ -150,10 +153,19 @@ class AgentDirectory:
         session = await self.store.get_record("session", sid)
         if session is None:
             return None
-        if session["expires_at"] < time.time():
+        now = time.time()
+        idle = now - session.get("last_seen", session["created_at"])
+        if session["expires_at"] < now or idle > self.idle_timeout_s:
             await self.store.delete_record("session", sid)
             return None
+        if idle > 30:  # written at most every 30 s, not on every request
+            await self.touch(session, now)
         return session
+
+    async def touch(self, session: dict[str, Any], now: float | None = None) -> None:
+        """The session was used now (an open console counts: its live socket touches it)."""
+        session["last_seen"] = time.time() if now is None else now
+        await self.store.put_record("session", session["id"], session)
 
     async def end_session(self, token: str) -> None:
         await self.store.delete_record("session", hashlib.sha256(token.encode()).hexdigest())

@@ -42,6 +42,9 @@ def openapi_document() -> dict[str, Any]:
         "/api/me/presence": {"put": _op("Set presence (available, busy, away, offline)",
                                         body=_obj(presence="string"), change=True)},
         "/api/agents": {"get": _op("All agents and their presence", role="supervisor")},
+        "/api/audit": {"get": _op("The audit trail, newest first (?limit=, default 500): logins, "
+                                  "accepts, hang-ups, hand-backs, wrap-ups, status changes, exports, "
+                                  "token use and record views", role="supervisor")},
         "/api/queue": {"get": _op("Waiting callers in queue order, and calls held by agents")},
         "/api/queue/{call_id}": {"get": _op("One queue entry with its handoff context", params=call)},
         "/api/queue/{call_id}/accept": {"post": _op("Take the call; answer by opening the audio socket",

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from escalation.agents import Agent, AgentDirectory
+from escalation.api_tokens import ApiTokens
+from escalation.audit import AuditTrail
 from escalation.bridge import CallControl
 from escalation.bus import EventBus, LocalBus, RedisBus
 from escalation.hours import BusinessHours
@@ -55,7 +57,7 @@ class EscalationServices:
 
     def __init__(self, store: EscalationStore, bus: EventBus, hours: BusinessHours, *,
                  answer_timeout_s: float, default_handle_time_s: float, session_ttl_s: float,
-                 cookie_secure: bool, sweep_interval_s: float):
+                 cookie_secure: bool, sweep_interval_s: float, session_idle_s: float = 1800.0):
         self.store = store
         self.bus = bus
         self.hours = hours
@@ -63,7 +65,9 @@ class EscalationServices:
         self.default_handle_time_s = default_handle_time_s
         self.cookie_secure = cookie_secure
         self.sweep_interval_s = sweep_interval_s
-        self.agents = AgentDirectory(store, session_ttl_s)
+        self.agents = AgentDirectory(store, session_ttl_s, session_idle_s)
+        self.api_tokens = ApiTokens(store)
+        self.audit = AuditTrail(store)
         self.tickets = TicketBook(store)
         self.callbacks = CallbackBook(store)
         self.call_control: CallControl | None = None  # set by the bot once its calls can bridge
@@ -88,6 +92,7 @@ class EscalationServices:
         answer_timeout_s: float = 20.0,
         default_handle_time_s: float = 240.0,
         session_ttl_s: float = 8 * 3600,
+        session_idle_s: float = 1800.0,
         cookie_secure: bool = False,
         sweep_interval_s: float = 1.0,
         call_control: CallControl | None = None,
@@ -107,7 +112,7 @@ class EscalationServices:
             bus = LocalBus()
         services = cls(backend, bus, hours, answer_timeout_s=answer_timeout_s,
                        default_handle_time_s=default_handle_time_s, session_ttl_s=session_ttl_s,
-                       cookie_secure=cookie_secure, sweep_interval_s=sweep_interval_s)
+                       session_idle_s=session_idle_s, cookie_secure=cookie_secure, sweep_interval_s=sweep_interval_s)
         services.call_control = call_control
         services.spool = spool
         if start_sweeper:
@@ -123,10 +128,13 @@ class EscalationServices:
             "redis_url": esc.redis_url, "redis_prefix": esc.redis_prefix,
             "business_hours": esc.business_hours, "timezone": esc.timezone,
             "answer_timeout_s": esc.answer_timeout_s, "default_handle_time_s": esc.default_handle_time_s,
-            "session_ttl_s": esc.session_ttl_s, "cookie_secure": esc.cookie_secure,
+            "session_ttl_s": esc.session_ttl_s, "session_idle_s": esc.session_idle_s,
+            "cookie_secure": esc.cookie_secure,
             "spool_path": settings.data_path(esc.spool_path),
         }
-        return await cls.open(**{**args, **overrides})
+        services = await cls.open(**{**args, **overrides})
+        services.audit.retention_days = getattr(esc, "audit_retention_days", 365)
+        return services
 
     async def close(self) -> None:
         if self._sweeper:

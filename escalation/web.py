@@ -94,9 +94,13 @@ async def login(request: web.Request) -> web.Response:
             table.clear()
         table[key] = [*failures, now]
         log.warning("console login failed for %r from %s", username, request.remote)
+        await services.audit.record(username, "login_failed", request.remote)
         return json_error(401, "wrong username or password")
     request.app[FAILURES_KEY].pop(key, None)
+    if request.cookies.get(COOKIE):  # a new session id at every login; the old one ends
+        await services.agents.end_session(request.cookies[COOKIE])
     token, session = await services.agents.start_session(agent.username)
+    await services.audit.record(agent.username, "login", request.remote)
     if agent.presence == "offline":
         agent = await services.set_presence(agent, "available")
     response = web.json_response({"agent": agent.public(), "csrf": session["csrf"]})
@@ -155,8 +159,11 @@ def _queue_action(name: str):
     @require()
     async def action(request: web.Request) -> web.Response:
         services: EscalationServices = services_of(request)
+        if request["agent"].role == "designer":
+            return json_error(403, "agent or supervisor role required")
         call_id, agent = request.match_info["call_id"], request["agent"]
         try:
+            await services.audit.record(agent.username, name, request.remote, {"call_id": call_id})
             if name == "wrap-up":
                 body = await _json_body(request)
                 result = await services.wrap_up(call_id, agent, str(body.get("notes", "")),
@@ -182,8 +189,20 @@ async def get_transfer(request: web.Request) -> web.Response:
 
 
 @require("supervisor")
+async def audit_trail(request: web.Request) -> web.Response:
+    """The audit trail, newest first (`?limit=`, default 500)."""
+    try:
+        limit = max(1, min(10_000, int(request.query.get("limit", "500"))))
+    except ValueError:
+        return json_error(400, "limit must be a number")
+    return web.json_response({"entries": await services_of(request).audit.entries(limit)})
+
+
+@require("supervisor")
 async def requeue(request: web.Request) -> web.Response:
     entry = await services_of(request).release(request.match_info["call_id"], "supervisor")
+    await services_of(request).audit.record(request["agent"].username, "requeue", request.remote,
+                                            {"call_id": request.match_info["call_id"]})
     if entry is None:
         return json_error(409, "call is not held by an agent")
     return web.json_response(entry.public())
@@ -207,7 +226,10 @@ def _record_routes(kind: str):
 
     @require()
     async def export_csv(request: web.Request) -> web.Response:
-        text = _book(request, kind).to_csv(await _filtered(request, kind))
+        rows = await _filtered(request, kind)
+        text = _book(request, kind).to_csv(rows)
+        await services_of(request).audit.record(request["agent"].username, "export", request.remote,
+                                                {"what": kind, "rows": len(rows), "query": dict(request.query)})
         response = web.Response(text=text, content_type="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
         return response
@@ -222,6 +244,8 @@ def _record_routes(kind: str):
         except RecordError as exc:
             return json_error(404 if "no " in str(exc)[:3] else 400, str(exc))
         await services_of(request).bus.publish({"type": kind[:-1], "record": record})
+        await services_of(request).audit.record(request["agent"].username, "status_change", request.remote,
+                                                {kind[:-1]: record.get("id"), "status": record.get("status")})
         return web.json_response(record)
 
     return list_records, export_csv, update
@@ -257,7 +281,12 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
                 await ws.send_json(event)
 
     async def expire() -> None:
-        await asyncio.sleep(max(0.0, request["session"]["expires_at"] - time.time()))
+        session = request["session"]
+        while time.time() < session["expires_at"]:
+            await asyncio.sleep(min(60.0, max(0.0, session["expires_at"] - time.time())))
+            if await services.agents.session(request.cookies.get(COOKIE)) is None:
+                break  # logged out elsewhere
+            await services.agents.touch(session)  # an open console is a console in use
         await ws.close(code=4401, message=b"session expired")
 
     sender = asyncio.create_task(forward())
@@ -305,6 +334,7 @@ def setup_escalation(app: web.Application, services: EscalationServices) -> None
         web.get("/api/me", me),
         web.put("/api/me/presence", set_presence),
         web.get("/api/agents", list_agents),
+        web.get("/api/audit", audit_trail),
         web.get("/api/queue", get_queue),
         web.get("/api/queue/{call_id}", get_entry),
         *[web.post(f"/api/queue/{{call_id}}/{name}", _queue_action(name))

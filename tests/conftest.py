@@ -55,11 +55,36 @@ class ServerProcess:
             "VOICEBOT_CALLS__AUDIOSOCKET_PORT": str(self.audiosocket_port),
             **env,
         }
+        self.env = full_env
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [*VOICEBOT, "serve", "--port", str(self.port)],
             cwd=PROJECT_ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
         )
+
+    def make_token(self, name: str, *scopes: str) -> str:
+        """An API token in this server's store, as `voicebot tokens add` makes one."""
+        import asyncio
+
+        from bot.caller.api_token import make_token
+        from bot.config import load_settings
+
+        settings = load_settings(environ=self.env)
+        coro = make_token(settings, name, list(scopes or ("calls:read",)))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coro)
+        import concurrent.futures  # called from a running loop (async test): use a thread
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coro).result()
+
+    def reader_token(self) -> str:
+        """One calls:read token for this server, made on first use."""
+        if not getattr(self, "_reader_token", ""):
+            self._reader_token = self.make_token("tests-reader")
+        return self._reader_token
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

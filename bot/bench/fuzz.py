@@ -83,9 +83,9 @@ class HealthyCall(threading.Thread):
 
     QUESTION = "what exchange rate do you use"
 
-    def __init__(self, ws_url: str, token: str, turns: int | None = None) -> None:
+    def __init__(self, ws_url: str, auth_token: str = "", turns: int | None = None) -> None:
         super().__init__(daemon=True)
-        self.ws_url, self.token, self.turns = ws_url, token, turns
+        self.ws_url, self.auth_token, self.turns = ws_url, auth_token, turns
         self.greeting_s = 0.0
         self.latencies_ms: list[float] = []
         self.failures: list[str] = []
@@ -100,7 +100,7 @@ class HealthyCall(threading.Thread):
 
         question = speak(self.QUESTION, "rms")
         try:
-            async with TwilioCaller(self.ws_url, self.token) as call:
+            async with TwilioCaller(self.ws_url, auth_token=self.auth_token) as call:
                 self.greeting_s = (await call.listen(timeout_s=30)).duration_s
                 while not self.stop_flag.is_set() and (self.turns is None or len(self.latencies_ms)
                                                        + len(self.failures) < self.turns):
@@ -175,7 +175,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     rows, extra = [], {}
     try:
         server.wait_ready()
-        healthy = HealthyCall(server.ws_url, server.secret)
+        healthy = HealthyCall(server.ws_url)
         healthy.start()
         # The same call's answers before any fuzzing: the baseline its latency is compared with.
         deadline = time.monotonic() + 120
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             time.sleep(0.2)
         baseline = list(healthy.latencies_ms)
         results = []
-        for channel, target in (("twilio", (server.ws_url, server.secret)), ("audiosocket", ("127.0.0.1", as_port))):
+        for channel, target in (("twilio", (server.ws_url, "")), ("audiosocket", ("127.0.0.1", as_port))):
             results.append(_parallel(channel, target, args.examples, max(1, args.workers)))
         healthy.stop_flag.set()
         healthy.join(60)

@@ -123,13 +123,19 @@ def _start(ident: str, token: str) -> str:
                          "customParameters": {"token": token, "caller": "+15550100999"}}})
 
 
-async def run_twilio_case(ws_url: str, token: str, case: Case) -> Outcome:
-    """Play one case; report whether the server closed the connection by itself."""
+async def run_twilio_case(ws_url: str, auth_token: str, case: Case) -> Outcome:
+    """Play one case; report whether the server closed the connection by itself.
+
+    A started case first gets its call's stream token from the voice webhook, as Twilio
+    would (signed with `auth_token` when the bot checks signatures)."""
+    from bot.caller.webhook import stream_token
+
     loop = asyncio.get_running_loop()
     t0 = loop.time()
     case.ident = case.ident or "fuzz" + uuid.uuid4().hex[:16]
     session = aiohttp.ClientSession()
     try:
+        token = await stream_token(ws_url, "CA" + case.ident, auth_token=auth_token) if case.started else ""
         ws = await session.ws_connect(ws_url, max_msg_size=0, autoping=True)
         await ws.send_str(_t({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
         if case.started:

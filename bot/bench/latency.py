@@ -34,12 +34,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--calls", default="1,10,20", help="concurrent calls per round (default 1,10,20)")
     parser.add_argument("--turns", type=int, default=3, help="questions per call (default 3)")
     parser.add_argument("--url", help="use a running bot's Twilio URL instead of starting one")
-    parser.add_argument("--token", default="bench-secret", help="stream token for --url")
     add_json_argument(parser)
     parser.set_defaults(func=run)
 
 
-async def one_call(url: str, token: str, index: int, turns: int) -> dict[str, Any]:
+async def one_call(url: str, index: int, turns: int) -> dict[str, Any]:
     from bot.caller.twilio_client import TwilioCaller
     from bot.caller.voices import speak
 
@@ -49,7 +48,7 @@ async def one_call(url: str, token: str, index: int, turns: int) -> dict[str, An
     audio = [await asyncio.to_thread(speak, QUESTIONS[(index + t) % len(QUESTIONS)], voice)
              for t in range(turns)]
     await asyncio.sleep(index * 0.35)  # stagger, as real calls arrive
-    async with TwilioCaller(url, token) as call:
+    async with TwilioCaller(url) as call:
         if (await call.listen(timeout_s=30)).duration_s <= 0:
             errors += 1
         for pcm in audio:
@@ -62,8 +61,8 @@ async def one_call(url: str, token: str, index: int, turns: int) -> dict[str, An
         return {"latencies": latencies, "errors": errors, "late_frames": call.log.late_frames}
 
 
-async def run_round(url: str, token: str, calls: int, turns: int) -> dict[str, Any]:
-    results = await asyncio.gather(*(one_call(url, token, i, turns) for i in range(calls)),
+async def run_round(url: str, calls: int, turns: int) -> dict[str, Any]:
+    results = await asyncio.gather(*(one_call(url, i, turns) for i in range(calls)),
                                    return_exceptions=True)
     latencies = [x for r in results if isinstance(r, dict) for x in r["latencies"]]
     failed = sum(1 for r in results if not isinstance(r, dict))
@@ -86,18 +85,18 @@ def server_late_frames(base_url: str) -> float:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     rounds = [int(n) for n in args.calls.split(",") if n.strip()]
     server = None
-    url, token = args.url, args.token
+    url = args.url
     if not url:
         server = BenchServer()
         server.wait_ready()
-        url, token = server.ws_url, server.secret
+        url = server.ws_url
     silence = settings.stt.end_silence_ms
     rows, raw = [], []
     try:
         for calls in rounds:
             cpu0, t0 = (server.cpu_seconds(), time.monotonic()) if server else (0.0, time.monotonic())
             late0 = server_late_frames(server.base_url) if server else 0.0
-            result = asyncio.run(run_round(url, token, calls, args.turns))
+            result = asyncio.run(run_round(url, calls, args.turns))
             wall = time.monotonic() - t0
             lat = result["latencies"]
             cpu_per_call = ((server.cpu_seconds() - cpu0) / wall / calls * 100) if server else float("nan")

@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--scenarios", type=Path, nargs="*", help="scenario files/folders (default nlu/tests/voice)")
     parser.add_argument("--tag", action="append", default=[], help="only scenarios with this tag")
     parser.add_argument("--url", help="use a running bot's Twilio URL instead of starting one")
-    parser.add_argument("--token", default="bench-secret", help="stream token for --url")
+    parser.add_argument("--token", default=os.environ.get("VOICEBOT_API_TOKEN", ""), help="API token (scope calls:read) for --url's call records")
     add_json_argument(parser)
     parser.set_defaults(func=run)
 

@@ -23,17 +23,17 @@ def free_port() -> int:
 class BenchServer:
     """A server subprocess on free loopback ports, with its own data directory."""
 
-    def __init__(self, env: dict[str, str] | None = None, secret: str = "bench-secret") -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
-        self.secret = secret
+        self.secret = ""  # an API token (calls:read) for this server, made once it is ready
         self.tmp = tempfile.TemporaryDirectory(prefix="voicebot-bench-")
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/twilio/media"
         self.log_path = Path(self.tmp.name) / "server.log"
         full_env = {**os.environ, "VOICEBOT_PATHS__DATA_DIR": str(Path(self.tmp.name) / "var"),
-                    "VOICEBOT_CALLS__STREAM_SECRET": secret,
                     "VOICEBOT_CALLS__AUDIOSOCKET_PORT": str(free_port()),
                     "VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00", **(env or {})}
+        self.env = full_env
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(self.port)],
                                      env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
@@ -47,10 +47,21 @@ class BenchServer:
             try:
                 with urllib.request.urlopen(self.base_url + "/readyz", timeout=1) as response:
                     if response.status == 200:
-                        return
+                        break
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("server did not become ready")
+        else:
+            raise RuntimeError("server did not become ready")
+        self.secret = self.make_token("bench")
+
+    def make_token(self, name: str, scopes: tuple[str, ...] = ("calls:read",)) -> str:
+        """An API token in this server's own store (as `voicebot tokens add` would make)."""
+        import asyncio
+
+        from bot.caller.api_token import make_token
+        from bot.config import load_settings
+
+        return asyncio.run(make_token(load_settings(environ=self.env), name, list(scopes)))
 
     def cpu_seconds(self) -> float:
         return tree_cpu_seconds(self.ps)

@@ -12,6 +12,7 @@ import aiohttp
 
 from bot.caller.twilio_client import BotReply, TwilioCaller
 from bot.caller.voices import speak
+from bot.caller.webhook import http_base
 from stt.audio import read_wav, to_rate
 
 
@@ -44,13 +45,13 @@ class CallerTurn:
 
 
 def record_url(ws_url: str, call_id: str) -> str:
-    base = ws_url.split("/twilio/media")[0]
-    base = base.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
-    return f"{base}/calls/{call_id}"
+    return f"{http_base(ws_url)}/calls/{call_id}"
 
 
 async def fetch_record(ws_url: str, token: str, call_id: str, timeout_s: float = 10.0) -> dict | None:
-    """The bot's record of the call, once it has ended (None if it is not available)."""
+    """The bot's record of the call, once it has ended (None if it is not available).
+
+    `token` is an API token with scope calls:read."""
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
@@ -72,11 +73,14 @@ def _reply_json(reply: BotReply) -> dict[str, Any]:
 
 
 async def dial(url: str, token: str, turns: list[CallerTurn], caller: str = "+15550100123",
-               reply_timeout_s: float = 15.0) -> dict[str, Any]:
-    """Call the bot, hear the greeting, run the turns, hang up; return the call as a dict."""
+               reply_timeout_s: float = 15.0, auth_token: str = "") -> dict[str, Any]:
+    """Call the bot, hear the greeting, run the turns, hang up; return the call as a dict.
+
+    The stream's token comes from the voice webhook (signed with `auth_token` when set);
+    `token`, an API token with scope calls:read, reads the bot's record of the call."""
     audio = [await asyncio.to_thread(turn.audio) for turn in turns]
     result: dict[str, Any] = {"url": url, "connected": False, "turns": []}
-    async with TwilioCaller(url, token, caller=caller) as call:
+    async with TwilioCaller(url, caller=caller, auth_token=auth_token) as call:
         result["call_id"] = call.log.call_sid
         greeting = await call.listen(timeout_s=reply_timeout_s)
         result["connected"] = greeting.duration_s > 0

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import numpy as np
 
+from bot.caller.webhook import sign, stream_token
 from stt.audio import mulaw_to_pcm16, pcm16_to_mulaw
 
 FRAME_MS = 20
@@ -57,12 +58,19 @@ class CallLog:
 
 
 class TwilioCaller:
-    """One simulated phone call. Use as `async with TwilioCaller(url, token) as call:`."""
+    """One simulated phone call. Use as `async with TwilioCaller(url) as call:`.
 
-    def __init__(self, url: str, token: str = "", caller: str = "+15550100123",
-                 params: dict[str, str] | None = None, call_sid: str | None = None) -> None:
+    Like Twilio, it first asks the voice webhook for the call's TwiML and presents the stream
+    token found there; `token` overrides that (tests of refused tokens), and `auth_token`
+    signs the webhook when the bot checks Twilio signatures.
+    """
+
+    def __init__(self, url: str, token: str | None = None, caller: str = "+15550100123",
+                 params: dict[str, str] | None = None, call_sid: str | None = None,
+                 auth_token: str = "") -> None:
         self.url = url
         self.token = token
+        self.auth_token = auth_token
         self.caller = caller
         self.params = params or {}
         sid = call_sid or "CA" + uuid.uuid4().hex
@@ -81,8 +89,11 @@ class TwilioCaller:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
 
     async def __aenter__(self) -> TwilioCaller:
+        if self.token is None:
+            self.token = await stream_token(self.url, self.log.call_sid, self.caller, self.auth_token)
         self._session = aiohttp.ClientSession()
-        self._ws = await self._session.ws_connect(self.url, max_msg_size=1024 * 1024)
+        self._ws = await self._session.ws_connect(self.url, max_msg_size=1024 * 1024,
+                                                  headers=sign(self.auth_token, self.url, {}))
         await self._send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         custom = {"caller": self.caller, **self.params}
         if self.token:

@@ -7,17 +7,19 @@ Server to client: {"type": "clear"} (drop queued audio), {"type": "hangup"}.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import json
 import logging
+import secrets
 import uuid
+from html import escape as html_escape
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
 from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn
-from bot.server import SETTINGS
+from bot.security.headers import page_csp
+from bot.server import STREAM_TOKENS
 from stt.audio import AudioFrame
 
 log = logging.getLogger(__name__)
@@ -64,25 +66,55 @@ def _is_loopback(request: web.Request) -> bool:
         return False
 
 
+BROWSER_TOKEN_TTL_S = 600.0  # the page's token: one call, within ten minutes of loading it
+
+
+async def _may_call(request: web.Request) -> bool:
+    """From this machine itself, or with a console session (designers try the bot here)."""
+    if _is_loopback(request):
+        return True
+    from escalation.auth import current_agent  # the console's session, if any
+
+    try:
+        return await current_agent(request) is not None
+    except (KeyError, RuntimeError):  # no escalation services on this app
+        return False
+
+
+def browser_token(request: web.Request) -> str:
+    """`<call id>:<token>`, the token bound to a fresh call id."""
+    call_id = f"web-{uuid.uuid4()}"
+    token = request.app[STREAM_TOKENS].mint(call_id, ttl_s=BROWSER_TOKEN_TTL_S)
+    return f"{call_id}:{token}"
+
+
 async def browser_page(request: web.Request) -> web.Response:
-    """The page; from this machine itself, the stream token is filled in."""
+    """The page, carrying a token for one call when the visitor may call."""
     html = PAGE.read_text(encoding="utf-8")
-    token = request.app[SETTINGS].calls.stream_secret if _is_loopback(request) else ""
-    html = html.replace("{{TOKEN}}", json.dumps(token)[1:-1])
+    token = browser_token(request) if await _may_call(request) else ""
+    nonce = secrets.token_urlsafe(16)
+    html = html.replace("{{TOKEN}}", html_escape(json.dumps(token)[1:-1]))
+    html = html.replace("<script>", f'<script nonce="{nonce}">').replace("<style>", f'<style nonce="{nonce}">')
     return web.Response(text=html, content_type="text/html",
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+                        headers={"Cache-Control": "no-store", "Content-Security-Policy": page_csp(nonce)})
 
 
 async def handle_browser_socket(request: web.Request, start_call) -> web.WebSocketResponse:
-    secret = request.app[SETTINGS].calls.stream_secret
-    offered = request.query.get("token", "")
-    if not secret or not hmac.compare_digest(offered.encode(), secret.encode()):
-        log.warning("browser call refused from %s: missing or wrong token", request.remote)
-        raise web.HTTPUnauthorized(text="a valid ?token= is required")
+    from escalation.auth import same_origin
+
+    if not same_origin(request):
+        log.warning("browser call refused from %s: foreign Origin %r", request.remote,
+                    request.headers.get("Origin"))
+        raise web.HTTPForbidden(text="cross-origin call refused")
+    call_id, _, token = request.query.get("token", "").partition(":")
+    problem = request.app[STREAM_TOKENS].check(token, call_id) if call_id.startswith("web-") else "no token"
+    if problem:
+        log.warning("browser call refused from %s: %s", request.remote, problem)
+        raise web.HTTPUnauthorized(text="a valid ?token= is required (reload the page for a new one)")
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME_BYTES)
     await ws.prepare(request)
     channel = BrowserCall(ws)
-    context = CallContext(call_id=f"web-{uuid.uuid4()}", channel="browser", caller="browser")
+    context = CallContext(call_id=call_id, channel="browser", caller="browser")
     await start_call(context, channel, lambda put: _pump(ws, put))
     return ws
 

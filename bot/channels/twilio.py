@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hmac
 import json
 import logging
 import uuid
@@ -19,7 +18,7 @@ from aiohttp import WebSocketError, WSMsgType, web
 
 from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn, MarkPlayed
 from bot.channels.twilio_auth import signature_valid
-from bot.server import SETTINGS
+from bot.server import SETTINGS, STREAM_TOKENS
 from stt.audio import AudioFrame, mulaw_to_pcm16
 
 log = logging.getLogger(__name__)
@@ -138,10 +137,20 @@ async def _read_start(ws: web.WebSocketResponse) -> dict[str, Any]:
         return message
 
 
-def stream_token_ok(request: web.Request, start: dict[str, Any], secret: str) -> bool:
+def bound_call_id(start: dict[str, Any]) -> str:
+    """The call the stream claims: the `call` parameter our TwiML set (Twilio's CallSid from
+    the webhook), else the start message's callSid (Twilio sends the same)."""
     params = start.get("start", {}).get("customParameters") or {}
-    offered = str(params.get("token") or request.query.get("token") or "")
-    return bool(secret) and hmac.compare_digest(offered.encode(), secret.encode())
+    return str(params.get("call") or start.get("start", {}).get("callSid") or "")
+
+
+def stream_token_problem(request: web.Request, start: dict[str, Any]) -> str:
+    """"" when the start message carries a valid, unused token for its call; else why not."""
+    params = start.get("start", {}).get("customParameters") or {}
+    offered, call_id = str(params.get("token") or ""), bound_call_id(start)
+    if not offered or not call_id:
+        return "no token or no call id"
+    return request.app[STREAM_TOKENS].check(offered, call_id)
 
 
 async def handle_media_stream(request: web.Request, start_call) -> web.WebSocketResponse:
@@ -159,14 +168,15 @@ async def handle_media_stream(request: web.Request, start_call) -> web.WebSocket
     await ws.prepare(request)
     try:
         start = await _read_start(ws)
-        if not auth_token and not stream_token_ok(request, start, settings.calls.stream_secret):
-            log.warning("twilio stream refused from %s: missing or wrong token", request.remote)
+        problem = stream_token_problem(request, start)
+        if problem:
+            log.warning("twilio stream refused from %s: %s", request.remote, problem)
             await ws.close(code=4401, message=b"unauthorized")
             return ws
         stream_sid = str(_field(start, "start", "streamSid"))
-        call_sid = str(start["start"].get("callSid") or stream_sid)
+        call_sid = bound_call_id(start)
         params = {k: str(v) for k, v in (start["start"].get("customParameters") or {}).items()
-                  if k != "token"}
+                  if k not in ("token", "call")}
     except (ProtocolError, asyncio.TimeoutError) as exc:  # not the builtin TimeoutError on 3.10
         log.warning("twilio stream from %s closed: %s", request.remote, exc or "no 'start' in time")
         await ws.close(code=1008, message=b"protocol error")

@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.channels.twilio import TWILIO_TRANSFERS
 from bot.channels.twilio_auth import signature_valid
 from bot.prompts import LINES_BUSY
-from bot.server import CALLS, SETTINGS
+from bot.server import CALLS, SETTINGS, STREAM_TOKENS
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,11 @@ async def voice_webhook(request: web.Request) -> web.Response:
         return _twiml(f"<Say>{escape(LINES_BUSY)}</Say><Hangup/>")
     base = _base_url(request)
     ws_base = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
-    params = [("caller", form.get("From", "")), ("called", form.get("To", ""))]
-    if not settings.calls.twilio_auth_token:
-        params.append(("token", settings.calls.stream_secret))
+    # A token for this call only, spent by the stream it opens, and dead within a minute.
+    call_sid = form.get("CallSid", "")
+    token = request.app[STREAM_TOKENS].mint(call_sid)
+    params = [("caller", form.get("From", "")), ("called", form.get("To", "")),
+              ("call", call_sid), ("token", token)]
     parameters = "".join(f"<Parameter name={quoteattr(k)} value={quoteattr(v)}/>" for k, v in params)
     return _twiml(
         f"<Connect action={quoteattr(base + '/twilio/connect-action')}>"

@@ -16,7 +16,7 @@ def register(sub: Any) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     add = actions.add_parser("add", help="add an agent (asks for the password)")
     add.add_argument("username", help="login name: lower-case letters, digits, . _ -")
-    add.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    add.add_argument("--role", choices=["agent", "supervisor", "designer"], default="agent")
     add.add_argument("--name", default="", help="display name shown in the console")
     add.add_argument("--skills", default="", help="comma-separated skills, e.g. french,cards")
     add.add_argument("--password-stdin", action="store_true",

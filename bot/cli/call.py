@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from typing import Any
 
@@ -28,7 +29,8 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("call", help="dial a running bot over the Twilio protocol",
                             description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="Twilio stream URL (default ws://HOST:PORT/twilio/media from config)")
-    parser.add_argument("--token", help="stream token (default: calls.stream_secret)")
+    parser.add_argument("--token", help="API token (scope calls:read) to read the call's record "
+                        "(default: $VOICEBOT_API_TOKEN, else a temporary one in the configured store)")
     parser.add_argument("--voice", default="rms", help="caller voice: kal, awb, rms, slt, festival_slt")
     parser.add_argument("--caller", default="+15550100123", help="caller number to present")
     parser.add_argument("--say", action=_Turn, metavar="TEXT", help="speak TEXT (repeatable)")
@@ -40,17 +42,24 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.caller.api_token import token_for
     from bot.caller.dial import CallerTurn, dial
     from bot.caller.voices import VoiceError
+    from escalation.store import StoreError
     from stt.audio import AudioFormatError
 
     url = args.url or f"ws://{settings.server.host}:{settings.server.port}/twilio/media"
-    token = args.token if args.token is not None else settings.calls.stream_secret
+    given = args.token or os.environ.get("VOICEBOT_API_TOKEN")
+
+    async def call(turns: list) -> dict:
+        async with token_for(settings, given, "voicebot-call") as token:
+            return await dial(url, token, turns, caller=args.caller, reply_timeout_s=args.reply_timeout,
+                              auth_token=settings.calls.twilio_auth_token)
+
     try:
         turns = [CallerTurn.parse(kind, value, args.voice) for kind, value in args.turns]
-        result = asyncio.run(dial(url, token, turns, caller=args.caller,
-                                  reply_timeout_s=args.reply_timeout))
-    except (VoiceError, AudioFormatError, ValueError, FileNotFoundError) as exc:
+        result = asyncio.run(call(turns))
+    except (VoiceError, AudioFormatError, ValueError, FileNotFoundError, StoreError) as exc:
         print(f"voicebot call: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

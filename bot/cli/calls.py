@@ -28,8 +28,8 @@ async def _load(settings: Settings, call_id: str | None, limit: int) -> Any:
     records = await CallRecords(path).open()
     try:
         if call_id:
-            calls = [c for c in await records.recent(100_000) if c["call_id"] == call_id]
-            return {"call": calls[0], "turns": await records.transcript(call_id)} if calls else {}
+            call = await records.get(call_id)
+            return {"call": call, "turns": await records.transcript(call_id)} if call else {}
         return await records.recent(limit)
     finally:
         await records.close()

@@ -41,6 +41,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         settings.server.host = args.host
     if args.port:
         settings.server.port = args.port
+    from bot.security.check import is_loopback_host, weak_secrets
+
+    weak = weak_secrets(settings)
+    if weak and not is_loopback_host(settings.server.host):
+        print(f"voicebot serve: refusing to listen on {settings.server.host}: {weak[0]}", file=sys.stderr)
+        return 2
     app = build_application(settings)
     try:
         asyncio.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
         "did against the scenario's expectations.")
     parser.add_argument("paths", nargs="*", type=Path, help=f"scenario files or folders (default {DEFAULT_DIR})")
     parser.add_argument("--url", help="a running bot's Twilio media URL, e.g. ws://host:8080/twilio/media")
-    parser.add_argument("--token", help="stream secret for --url (default: calls.stream_secret)")
+    parser.add_argument("--token", help="API token (scope calls:read) for --url's call records "
+                        "(default: $VOICEBOT_API_TOKEN, else a temporary one in the configured store)")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML here")
     parser.add_argument("--concurrency", type=int, default=4, help="calls at a time (default 4)")
     parser.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
@@ -28,11 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _run_against(scenarios: list, args: argparse.Namespace, settings: Any, done: Any) -> list:
+    from bot.caller.api_token import token_for
+    from bot.voice_tests.runner import run_scenarios
+
+    given = args.token or os.environ.get("VOICEBOT_API_TOKEN")
+    async with token_for(settings, given, "voice-tests") as token:
+        return await run_scenarios(scenarios, args.url, token, args.concurrency, done)
+
+
 def main(argv: list[str], settings: Any) -> int:
     """Entry point for `voicebot test voice ...` (argv: the words after `voice`)."""
     args = build_parser().parse_args(argv)
     from bot.voice_tests.report import scenario_text, summary_text, write_junit
-    from bot.voice_tests.runner import ScenarioResult, run_scenarios, run_with_servers
+    from bot.voice_tests.runner import ScenarioResult, run_with_servers
     from bot.voice_tests.scenario import ScenarioError, load_all
 
     paths = args.paths or [settings.path(Path(DEFAULT_DIR))]
@@ -57,9 +68,8 @@ def main(argv: list[str], settings: Any) -> int:
     print(f"running {len(scenarios)} scenarios, {args.concurrency} calls at a time", flush=True)
     try:
         if args.url:
-            token = args.token or settings.calls.stream_secret
             runnable = [s for s in scenarios if not s.server]
-            results = asyncio.run(run_scenarios(runnable, args.url, token, args.concurrency, done))
+            results = asyncio.run(_run_against(runnable, args, settings, done))
             by_id = {id(r.scenario): r for r in results}
             results = [by_id.get(id(s)) or ScenarioResult(s, skipped="needs its own server settings: "
                        + ", ".join(f"{k}={v}" for k, v in s.server.items())) for s in scenarios]

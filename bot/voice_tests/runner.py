@@ -104,7 +104,7 @@ async def run_scenario(scenario: Scenario, url: str, token: str,
     started = time.monotonic()
     bot_hung_up = False
     try:
-        async with TwilioCaller(url, token, caller=caller) as call:
+        async with TwilioCaller(url, caller=caller) as call:
             out.call_id = call.log.call_sid
             results[0].ended_at = time.time()
             greeting = await _reply(call, turns[0], "handoff" in scenario.greeting)
@@ -197,7 +197,7 @@ def run_with_servers(scenarios: list[Scenario], concurrency: int = 4,
 
     results: dict[int, ScenarioResult] = {}
     for env, members in server_groups(scenarios):
-        server = BenchServer(env={**RUNNER_ENV, **env}, secret="voice-tests")
+        server = BenchServer(env={**RUNNER_ENV, **env})
         try:
             try:
                 server.wait_ready()

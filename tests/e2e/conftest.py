@@ -10,7 +10,6 @@ import pytest
 from tests.conftest import ServerProcess, wait_for_http
 
 E2E_ENV = {
-    "VOICEBOT_CALLS__STREAM_SECRET": "e2e-secret",
     "VOICEBOT_STT__NO_INPUT_TIMEOUT_S": "4",
     "VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
 }
@@ -24,7 +23,7 @@ def start_e2e_server(tmp: Path, env: dict[str, str] | None = None) -> ServerProc
     except TimeoutError:
         server.stop()
         raise AssertionError(f"server did not become ready:\n{server.log()}") from None
-    server.token = E2E_ENV["VOICEBOT_CALLS__STREAM_SECRET"]
+    server.token = server.reader_token()  # reads call records (scope calls:read)
     server.ws_url = server.base_url.replace("http://", "ws://") + "/twilio/media"
     return server
 

@@ -10,12 +10,14 @@ import json
 import re
 import urllib.parse
 import urllib.request
+import uuid
 
 import pytest
 
 from bot import prompts
 from bot.caller.twilio_client import TwilioCaller
 from bot.caller.voices import speak
+from bot.caller.webhook import stream_token
 from bot.config import load_settings
 from tests.e2e.conftest import E2E_ENV
 from tts.service import SpeechService
@@ -58,16 +60,19 @@ async def test_a_caller_beyond_the_limit_hears_the_busy_line_and_others_go_on(st
                            "VOICEBOT_STT__NO_INPUT_TIMEOUT_S": "30"}, ready_path="/readyz",
                           timeout_s=180)
     ws_url = server.base_url.replace("http://", "ws://") + "/twilio/media"
-    token = E2E_ENV["VOICEBOT_CALLS__STREAM_SECRET"]
     busy_s = await _busy_line_seconds()
     assert "<Connect" in _post_voice(server.base_url)  # room for a call
 
-    async with TwilioCaller(ws_url, token) as first:
+    # The second caller's stream token, got while the line is free (the webhook then answers
+    # a full line with <Say> and no stream): its stream must be turned away by the stream itself.
+    second_sid = "CA" + uuid.uuid4().hex
+    second_token = await stream_token(ws_url, second_sid, "+15550100222")
+    async with TwilioCaller(ws_url) as first:
         greeting = await first.listen(timeout_s=30)
         assert greeting.duration_s > 1.0
         assert "lines are busy" in _post_voice(server.base_url)
 
-        async with TwilioCaller(ws_url, token, caller="+15550100222") as second:
+        async with TwilioCaller(ws_url, second_token, caller="+15550100222", call_sid=second_sid) as second:
             heard = await second.listen(timeout_s=20, quiet_s=1.5)
             assert await second.wait_closed(10), "the refused caller was not hung up on"
         assert abs(heard.duration_s - busy_s) < 0.3, (heard.duration_s, busy_s)
@@ -80,7 +85,7 @@ async def test_a_caller_beyond_the_limit_hears_the_busy_line_and_others_go_on(st
         assert reply.duration_s > 1.0 and not first.log.closed_by_bot
 
     await _until_no_calls(server.base_url)
-    async with TwilioCaller(ws_url, token) as third:  # the line is free again
+    async with TwilioCaller(ws_url) as third:  # the line is free again
         greeting = await third.listen(timeout_s=30)
         assert greeting.duration_s > 1.0 and abs(greeting.duration_s - busy_s) > 0.3
     assert _refused(_get(server.base_url + "/metrics")) == 1.0

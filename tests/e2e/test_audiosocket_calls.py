@@ -45,8 +45,7 @@ async def test_audiosocket_without_uuid_is_closed(bot_server) -> None:
 async def test_audiosocket_transfer_per_queue_is_answered_to_the_dialplan(start_server) -> None:
     import aiohttp
 
-    server = start_server({"VOICEBOT_CALLS__STREAM_SECRET": "asterisk",
-                           "VOICEBOT_ESCALATION__TRANSFER_TARGETS": "{normal: 'PJSIP/agents'}"},
+    server = start_server({"VOICEBOT_ESCALATION__TRANSFER_TARGETS": "{normal: 'PJSIP/agents'}"},
                           ready_path="/readyz", timeout_s=180)
     async with AudioSocketCaller("127.0.0.1", server.audiosocket_port) as call:
         await call.listen(timeout_s=20)  # greeting
@@ -55,10 +54,13 @@ async def test_audiosocket_transfer_per_queue_is_answered_to_the_dialplan(start_
         assert len(connecting) / 2 / 8000 > 1.0  # "Please hold while I connect you..."
         await asyncio.wait_for(call.hung_up_by_bot.wait(), 15)
     url = f"{server.base_url}/asterisk/transfer/{call.call_uuid}"
+    asterisk = server.make_token("asterisk", "transfers:read")
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as refused:
             assert refused.status == 401  # the dialplan must present the token
-        async with http.get(url, params={"token": "asterisk"}) as response:
+        async with http.get(url, params={"token": server.reader_token()}) as wrong_scope:
+            assert wrong_scope.status == 403  # a calls:read token does not open transfers
+        async with http.get(url, params={"token": asterisk}) as response:
             assert await response.text() == "PJSIP/agents"
-        async with http.get(url, params={"token": "asterisk"}) as again:
+        async with http.get(url, params={"token": asterisk}) as again:
             assert await again.text() == ""  # asked once, answered once

@@ -19,7 +19,6 @@ from escalation.web import setup_escalation
 from tests.escalation.helpers import api_session, queue_of, until
 
 pytestmark = pytest.mark.slow
-TOKEN = "esc-e2e-secret"
 PASSWORD = "agent-e2e-password"
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -89,7 +88,7 @@ async def test_every_console_and_api_route_needs_a_session_on_the_real_server(bo
 async def test_keypad_1_while_holding_books_a_callback_and_ends_politely(bot_server) -> None:
     data_dir = bot_server.log_path.parent / "var"
     await add_agent(data_dir, "cara")
-    async with TwilioCaller(bot_server.ws_url, bot_server.token, caller="+15550170001") as call:
+    async with TwilioCaller(bot_server.ws_url, caller="+15550170001") as call:
         await queue_for_agent(call)
         sid = call.log.call_sid
         assert await hear(call, 3.0) >= 3.0  # "Please hold... you are next in line..."
@@ -110,7 +109,7 @@ async def test_keypad_1_while_holding_books_a_callback_and_ends_politely(bot_ser
 async def test_saying_call_me_back_while_holding_books_a_callback(bot_server) -> None:
     data_dir = bot_server.log_path.parent / "var"
     await add_agent(data_dir, "cara")
-    async with TwilioCaller(bot_server.ws_url, bot_server.token, caller="+15550170002") as call:
+    async with TwilioCaller(bot_server.ws_url, caller="+15550170002") as call:
         await queue_for_agent(call)
         sid = call.log.call_sid
         assert await hear(call, 2.0) >= 2.0
@@ -128,12 +127,12 @@ async def test_saying_call_me_back_while_holding_books_a_callback(bot_server) ->
 
 # ---- own servers -------------------------------------------------------------------------
 async def test_no_answer_requeue_then_kill_9_restart_keeps_every_escalation(start_server, tmp_path) -> None:
-    env = {"VOICEBOT_CALLS__STREAM_SECRET": TOKEN, "VOICEBOT_ESCALATION__BUSINESS_HOURS": "always",
+    env = {"VOICEBOT_ESCALATION__BUSINESS_HOURS": "always",
            "VOICEBOT_ESCALATION__ANSWER_TIMEOUT_S": "2", "VOICEBOT_ESCALATION__HOLD_ANNOUNCE_INTERVAL_S": "5"}
     await add_agent(tmp_path / "var", "dana")
     server = start_server(env, ready_path="/readyz", timeout_s=180)
     numbers = [f"+1555018000{i}" for i in range(4)]
-    callers = [TwilioCaller(ws_url(server), TOKEN, caller=n) for n in numbers]
+    callers = [TwilioCaller(ws_url(server), caller=n) for n in numbers]
     for caller in callers:
         await caller.__aenter__()
     try:
@@ -182,7 +181,7 @@ async def test_no_answer_requeue_then_kill_9_restart_keeps_every_escalation(star
         assert await queue_of(api) == {"waiting": [], "active": []}
 
         # Closed: a caller who asks for a person is offered a callback instead of a queue.
-        async with TwilioCaller(ws_url(server), TOKEN, caller="+15550189999") as call:
+        async with TwilioCaller(ws_url(server), caller="+15550189999") as call:
             await queue_for_agent(call)
             offer = await call.listen(timeout_s=20, quiet_s=1.5)
             assert offer.duration_s > 4.0, "no closed-hours callback offer"
@@ -197,11 +196,10 @@ async def test_no_answer_requeue_then_kill_9_restart_keeps_every_escalation(star
 
 
 async def test_twilio_transfer_to_a_number_answers_connect_action_with_dial(start_server, tmp_path) -> None:
-    env = {"VOICEBOT_CALLS__STREAM_SECRET": TOKEN,
-           "VOICEBOT_ESCALATION__TRANSFER_TARGET": "+15550009999"}  # text settings stay text
+    env = {"VOICEBOT_ESCALATION__TRANSFER_TARGET": "+15550009999"}  # text settings stay text
     await add_agent(tmp_path / "var", "erin")
     server = start_server(env, ready_path="/readyz", timeout_s=180)
-    async with TwilioCaller(ws_url(server), TOKEN, caller="+15550190001") as call:
+    async with TwilioCaller(ws_url(server), caller="+15550190001") as call:
         await queue_for_agent(call)
         connecting = await call.listen(timeout_s=20)
         assert connecting.duration_s > 1.0  # "Please hold while I connect you..."

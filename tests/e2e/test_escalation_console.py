@@ -75,7 +75,7 @@ async def test_agent_takes_a_real_call_in_chromium(bot_server, tmp_path: Path) -
         await page.wait_for_selector("#live.on")
         await page.evaluate("window.__sameDocument = true")
 
-        async with TwilioCaller(bot_server.ws_url, bot_server.token, caller="+15550142007") as call:
+        async with TwilioCaller(bot_server.ws_url, caller="+15550142007") as call:
             await call.listen(timeout_s=25)  # the greeting
             await call.press("0")
             sid = call.log.call_sid

@@ -30,7 +30,6 @@ from tests.e2e.conftest import E2E_ENV, start_e2e_server
 from tests.escalation.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
-TOKEN = E2E_ENV["VOICEBOT_CALLS__STREAM_SECRET"]
 
 
 def _ws_url(server: ServerProcess) -> str:
@@ -43,7 +42,7 @@ def _problem_lines(log_text: str, call_id: str) -> list[str]:
 
 
 async def _record(server: ServerProcess, call_id: str) -> dict:
-    record = await fetch_record(_ws_url(server), TOKEN, call_id, timeout_s=15)
+    record = await fetch_record(_ws_url(server), server.reader_token(), call_id, timeout_s=15)
     assert record is not None, f"no record of call {call_id}"
     return record
 
@@ -55,7 +54,7 @@ def _bot_said(record: dict) -> str:
 async def _call_ends_in_apology(server: ServerProcess) -> str:
     """A call whose first turn is an apology and a human; returns the call id. Only the first
     seconds are heard: after the apology the caller holds, and hold audio never pauses."""
-    async with TwilioCaller(_ws_url(server), TOKEN) as call:
+    async with TwilioCaller(_ws_url(server)) as call:
         heard = await call.listen(timeout_s=30, quiet_s=1.5, max_s=6)
         assert heard.duration_s > 2.0, "the caller heard no apology"
         call_id = call.log.call_sid
@@ -67,7 +66,7 @@ async def _call_ends_in_apology(server: ServerProcess) -> str:
 
 async def _ask(server: ServerProcess, question: str, intent: str) -> str:
     """A normal call: greeting, one question answered (not apologised for); the call id."""
-    async with TwilioCaller(_ws_url(server), TOKEN) as call:
+    async with TwilioCaller(_ws_url(server)) as call:
         assert (await call.listen(timeout_s=30)).duration_s > 1.0, "no greeting"
         await call.say_pcm(speak(question, "rms"))
         assert (await call.listen(timeout_s=30, quiet_s=1.5)).duration_s > 1.0, "no answer"
@@ -151,7 +150,7 @@ async def test_killed_recognizer_and_tts_workers_are_replaced_and_calls_go_on(fa
     answered as usual. TTS worker killed mid-call: the reply still plays, without a gap.
     Each call after a kill is a new call on the replacement worker."""
     [recognizer] = faults.workers("stt.recognizer_worker")
-    async with TwilioCaller(_ws_url(faults.server), TOKEN) as call:
+    async with TwilioCaller(_ws_url(faults.server)) as call:
         await call.listen(timeout_s=30)
         speaking = asyncio.create_task(call.say_pcm(speak("what exchange rate do you use", "rms")))
         await asyncio.sleep(0.9)  # the caller is half-way through the sentence
@@ -170,7 +169,7 @@ async def test_killed_recognizer_and_tts_workers_are_replaced_and_calls_go_on(fa
     new_recognizer = await faults.replaced("stt.recognizer_worker", recognizer.pid)
 
     [tts] = faults.workers("tts.worker")
-    async with TwilioCaller(_ws_url(faults.server), TOKEN) as call:
+    async with TwilioCaller(_ws_url(faults.server)) as call:
         await call.listen(timeout_s=30)
         # Killed as the caller stops talking: the reply (never said on this server, so not
         # cached) is synthesized while the worker is dead or being replaced.
@@ -197,8 +196,8 @@ async def test_killed_recognizer_and_tts_workers_are_replaced_and_calls_go_on(fa
 
 async def test_queue_store_down_means_apology_and_callback_and_nothing_lost(faults: Faults) -> None:
     store = await RedisStore.open(faults.redis.url)
-    holding = TwilioCaller(_ws_url(faults.server), TOKEN, caller="+15550160001")
-    asking = TwilioCaller(_ws_url(faults.server), TOKEN, caller="+15550160002")
+    holding = TwilioCaller(_ws_url(faults.server), caller="+15550160001")
+    asking = TwilioCaller(_ws_url(faults.server), caller="+15550160002")
     try:
         await holding.__aenter__()
         await asking.__aenter__()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
+import uuid
 import wave
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from bot.caller.twilio_client import rms
 from bot.caller.voices import speak
+from bot.caller.webhook import stream_parameters
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -26,13 +29,15 @@ def write_wav(path: Path, pcm: bytes, rate: int = 8000) -> None:
 
 
 def test_streamdouble_call_hears_the_greeting(bot_server, tmp_path: Path) -> None:
+    # As Twilio would: the voice webhook's TwiML gives the stream its call id and one-call token.
+    params = asyncio.run(stream_parameters(bot_server.ws_url, "CA" + uuid.uuid4().hex, "+15550001234"))
     assert STREAMDOUBLE.exists(), "run `scripts/setup.sh tools` (make test does)"
     caller = tmp_path / "caller.wav"
     write_wav(caller, b"\x00\x00" * 8000 + speak("what exchange rate do you use", "rms"))
     reply = tmp_path / "reply.wav"
     result = subprocess.run(
         [str(STREAMDOUBLE), "call", bot_server.ws_url, "--audio", str(caller), "--out", str(reply),
-         "--param", f"token={bot_server.token}", "--param", "caller=+15550001234",
+         *[arg for key, value in params.items() for arg in ("--param", f"{key}={value}")],
          "--response-timeout", "20", "--quiet-period", "1.5", "--max-drain", "30", "--json"],
         capture_output=True, text=True, timeout=120,
     )

@@ -34,7 +34,7 @@ async def test_caller_asks_three_faqs_and_says_goodbye(bot_server) -> None:
         ("what exchange rate do you use", "exchange_rate"),
         ("how long does a transfer take", "transfer_timing"),
     ]
-    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+    async with TwilioCaller(bot_server.ws_url) as call:
         greeting = await call.listen(timeout_s=20)
         assert greeting.duration_s > 1.0 and rms(greeting.audio) > 300
         for question, _ in questions:
@@ -58,7 +58,7 @@ async def test_caller_asks_three_faqs_and_says_goodbye(bot_server) -> None:
 
 
 async def test_talking_over_the_bot_stops_it_and_clears(bot_server) -> None:
-    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+    async with TwilioCaller(bot_server.ws_url) as call:
         await call.listen(timeout_s=20)
         await call.say_pcm(speak("what exchange rate do you use", "rms"))
         assert await call.wait_bot_audio(20)
@@ -80,7 +80,7 @@ async def test_talking_over_the_bot_stops_it_and_clears(bot_server) -> None:
 
 
 async def test_a_backchannel_does_not_stop_the_bot(bot_server) -> None:
-    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+    async with TwilioCaller(bot_server.ws_url) as call:
         await call.listen(timeout_s=20)
         await call.say_pcm(speak("what exchange rate do you use", "rms"))
         assert await call.wait_bot_audio(20)
@@ -91,7 +91,7 @@ async def test_a_backchannel_does_not_stop_the_bot(bot_server) -> None:
 
 
 async def test_silent_caller_is_reprompted_then_hung_up_on(bot_server) -> None:
-    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+    async with TwilioCaller(bot_server.ws_url) as call:
         greeting = await call.listen(timeout_s=20)
         assert greeting.duration_s > 0
         reprompt = await call.listen(timeout_s=15)  # after the 4 s no-input timeout
@@ -105,7 +105,7 @@ async def test_silent_caller_is_reprompted_then_hung_up_on(bot_server) -> None:
 
 
 async def test_keypad_zero_escalates(bot_server) -> None:
-    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+    async with TwilioCaller(bot_server.ws_url) as call:
         await call.listen(timeout_s=20)
         await call.press("0")
         reply = await call.listen(timeout_s=20, max_s=8)
@@ -119,7 +119,7 @@ async def test_keypad_zero_escalates(bot_server) -> None:
 
 async def test_caller_hangs_up_mid_sentence_without_errors(bot_server) -> None:
     log_before = len(bot_server.log())
-    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+    async with TwilioCaller(bot_server.ws_url) as call:
         assert await call.wait_bot_audio(20)
         await asyncio.sleep(0.3)
         await call.hangup()  # in the middle of the greeting
@@ -142,7 +142,7 @@ async def test_wrong_token_is_refused(bot_server) -> None:
 
 
 async def test_metrics_show_turn_latency_and_outcomes(bot_server) -> None:
-    async with TwilioCaller(bot_server.ws_url, bot_server.token) as call:
+    async with TwilioCaller(bot_server.ws_url) as call:
         await call.listen(timeout_s=20)
         await call.say_pcm(speak("how long does a transfer take", "rms"))
         await call.listen(timeout_s=20)
@@ -160,11 +160,10 @@ async def test_metrics_show_turn_latency_and_outcomes(bot_server) -> None:
 async def test_sigterm_lets_a_call_finish_then_ends_it_politely(start_server) -> None:
     import signal
 
-    server = start_server({"VOICEBOT_CALLS__STREAM_SECRET": "drain",
-                           "VOICEBOT_SERVER__SHUTDOWN_TIMEOUT_S": "2"},
+    server = start_server({"VOICEBOT_SERVER__SHUTDOWN_TIMEOUT_S": "2"},
                           ready_path="/readyz", timeout_s=180)
     url = server.base_url.replace("http://", "ws://") + "/twilio/media"
-    async with TwilioCaller(url, "drain") as call:
+    async with TwilioCaller(url) as call:
         await call.listen(timeout_s=20)  # the greeting
         server.proc.send_signal(signal.SIGTERM)
         goodbye = await call.listen(timeout_s=10)  # said when the 2 s grace period is over

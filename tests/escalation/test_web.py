@@ -15,7 +15,7 @@ from .helpers import until
 
 PUBLIC = {("GET", "/console"), ("GET", "/console/static/{name}"), ("GET", "/api/openapi.json"),
           ("POST", "/api/login")}
-SUPERVISOR_ONLY = {("GET", "/api/agents"), ("POST", "/api/queue/{call_id}/requeue")}
+SUPERVISOR_ONLY = {("GET", "/api/agents"), ("GET", "/api/audit"), ("POST", "/api/queue/{call_id}/requeue")}
 
 
 def concrete(path: str) -> str:

@@ -9,7 +9,7 @@ from twilio.request_validator import RequestValidator
 from bot.channels.twilio import TWILIO_TRANSFERS
 from bot.channels.twilio_twiml import dial_twiml, setup_twiml_routes
 from bot.config import load_settings
-from bot.server import create_app
+from bot.server import STREAM_TOKENS, create_app
 
 
 def make_app(**env: str):
@@ -20,7 +20,8 @@ def make_app(**env: str):
 
 
 async def test_voice_webhook_connects_the_call_to_our_stream(aiohttp_client) -> None:
-    client = await aiohttp_client(make_app(calls__stream_secret="s3cret"))
+    app = make_app(calls__stream_secret="a-long-server-key-for-this-test")
+    client = await aiohttp_client(app)
     response = await client.post("/twilio/voice", data={"CallSid": "CA1", "From": "+4420", "To": "+4421"})
     assert response.status == 200
     assert response.content_type == "application/xml"
@@ -31,7 +32,13 @@ async def test_voice_webhook_connects_the_call_to_our_stream(aiohttp_client) -> 
     assert stream is not None and stream.get("url", "").startswith("ws://")
     assert stream.get("url", "").endswith("/twilio/media")
     params = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
-    assert params == {"caller": "+4420", "called": "+4421", "token": "s3cret"}
+    token = params.pop("token")
+    assert params == {"caller": "+4420", "called": "+4421", "call": "CA1"}
+    # The token opens this call's stream, once, and no other call's.
+    assert app[STREAM_TOKENS].check(token, "CA2") == "token not valid for this call"
+    assert app[STREAM_TOKENS].check(token, "CA1") == ""
+    assert app[STREAM_TOKENS].check(token, "CA1") == "token already used"
+    assert "a-long-server-key" not in await response.text()
 
 
 async def test_public_url_is_used_when_configured(aiohttp_client) -> None:
@@ -70,5 +77,6 @@ async def test_signed_webhooks_need_a_valid_signature(aiohttp_client) -> None:
     signature = RequestValidator(token).compute_signature(url, form)
     signed = await client.post("/twilio/voice", data=form, headers={"X-Twilio-Signature": signature})
     assert signed.status == 200
-    # With signatures on, the stream is authenticated by its signature, not a token parameter.
-    assert 'name="token"' not in await signed.text()
+    altered = await client.post("/twilio/voice", data={**form, "From": "+4499"},
+                                headers={"X-Twilio-Signature": signature})
+    assert altered.status == 403

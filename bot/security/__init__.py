@@ -1,0 +1,1 @@
+"""Credentials, checks and HTTP guards: server keys, stream tokens, the deployment check."""
