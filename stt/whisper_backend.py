@@ -70,7 +70,7 @@ class WhisperDecoder:
         prefix = self._prompt_tokens(prompt) + list(tokens.sot_sequence)
         limit = max(8, math.ceil(audio.size / SAMPLE_RATE * TOKENS_PER_SECOND) + 4)
         result = self._model.model.generate(
-            encoded, [prefix], beam_size=1, max_length=limit, return_scores=True,
+            encoded, [prefix], beam_size=1, max_length=len(prefix) + limit, return_scores=True,
             return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1],
         )[0]
         ids = [t for t in result.sequences_ids[0] if t < tokens.eot]  # text, not timestamps
