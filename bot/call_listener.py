@@ -158,6 +158,9 @@ class CallListener:
     async def _final(self, timing: TurnTiming, use_guess: bool) -> None:
         transcript = await self.recognizer.final(self.expect, use_guess)
         timing.stamp("final_transcript")
+        delay_ms = timing.stages_ms()["final_transcript"]
+        if delay_ms is not None:
+            self.session.services.headroom.note_final_delay(delay_ms)
         text = transcript.text.strip()
         if self.expect == "digits":
             text = digits_only(text)

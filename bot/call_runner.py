@@ -32,10 +32,10 @@ def call_starter(app: web.Application) -> Callable[[CallContext, Channel, Callab
         call_id_var.set(context.call_id)
         services = app[SERVICES]
         calls = app[CALLS]
-        limit = services.settings.calls.max_concurrent_calls
-        if len(calls) >= limit:
-            refusals.note(len(calls))
-            await _refuse(services, context, channel, pump, prompts.LINES_BUSY, "busy")
+        refusal = services.refusal(len(calls))
+        if refusal is not None:
+            refusals.note(refusal[1])
+            await _refuse(services, context, channel, pump, prompts.LINES_BUSY, refusal[0])
             return
         session = CallSession(context, channel, services)
         try:
@@ -68,15 +68,15 @@ class _RefusalLog:
         self.unreported = 0
         self.warned_at = -every_s
 
-    def note(self, in_progress: int) -> None:
+    def note(self, why: str) -> None:
         self.unreported += 1
-        log.info("call refused: %d calls in progress (calls.max_concurrent_calls)", in_progress)
+        log.info("call refused: %s", why)
         now = time.monotonic()
         if now - self.warned_at >= self.every_s:
             token = call_id_var.set("-")  # about the server, not about this one call
             try:
-                log.warning("turning callers away: %d calls in progress reach calls.max_concurrent_calls; "
-                            "%d refused since the last warning", in_progress, self.unreported)
+                log.warning("turning callers away: %s; %d refused since the last warning",
+                            why, self.unreported)
             finally:
                 call_id_var.reset(token)
             self.warned_at, self.unreported = now, 0

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot import prompts
 from bot.call_records import CallRecords
 from bot.config import Settings
+from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
 from escalation.redact import redact_slots
 from stt.recognizer_pool import PooledRecognizer
@@ -40,6 +41,16 @@ class CallServices:
     escalation: Any = None  # escalation.services.EscalationServices, once wired
     handoffs: Any = None  # bot.handoff.HandoffDesk
     prompt_audio: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    headroom: Headroom = field(default_factory=lambda: Headroom(HeadroomLimits()))
+
+    def refusal(self, in_progress: int) -> tuple[str, str] | None:
+        """Why a new call cannot be taken now: ("busy" | "overloaded", the detail for the
+        log); None: take it."""
+        calls = self.settings.calls
+        if in_progress >= calls.max_concurrent_calls:
+            return "busy", f"{in_progress} calls in progress reach calls.max_concurrent_calls"
+        overloaded = self.headroom.overloaded() if calls.admission == "headroom" else None
+        return ("overloaded", overloaded) if overloaded else None
 
     async def open_recognizer(self, sample_rate: int) -> PooledRecognizer:
         """A recognizer stream for one call, in a recognition worker process."""

@@ -123,6 +123,11 @@ class CallSettings(Section):
     audiosocket_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # peers allowed to connect
     # Calls beyond this hear a "lines are busy" message instead of a slow bot for everyone.
     max_concurrent_calls: int = Field(30, ge=1, le=10000)
+    # headroom: also turn callers away while the calls in progress are served late (below)
+    admission: Literal["headroom", "count"] = "headroom"
+    admit_max_loop_lag_ms: float = Field(40.0, gt=0, le=10000)
+    admit_max_late_frame_pct: float = Field(0.1, ge=0, le=100)
+    admit_max_final_delay_ms: float = Field(300.0, gt=0, le=60000)
 
     @validator("audiosocket_allow", each_item=True)
     def _network(cls, value: str) -> str:

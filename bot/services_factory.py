@@ -12,6 +12,7 @@ from bot.call_records import CallRecords
 from bot.call_registry import CallRegistry
 from bot.call_services import CallServices
 from bot.config import Settings
+from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
 from bot.telephone_adaptation import mllr_file
 
@@ -70,8 +71,14 @@ async def open_services(settings: Settings, metrics: CallMetrics,
         escalation.call_control = BotCallControl(registry, escalation)
         stack.push_async_callback(escalation.close)
 
+        calls = settings.calls
+        headroom = Headroom(HeadroomLimits(calls.admit_max_loop_lag_ms, calls.admit_max_late_frame_pct,
+                                           calls.admit_max_final_delay_ms))
+        loop_watch = asyncio.create_task(headroom.watch_loop())
+        stack.callback(loop_watch.cancel)
         services = CallServices(settings=settings, metrics=metrics, records=records, engine=engine,
-                                recognizers=recognizers, speech=speech, escalation=escalation)
+                                recognizers=recognizers, speech=speech, escalation=escalation,
+                                headroom=headroom)
         services.handoffs = HandoffDesk(services)
         await services.prerender_prompts(CHANNEL_FORMATS)
         yield services

@@ -53,6 +53,9 @@ class ServerProcess:
             **os.environ,
             "VOICEBOT_PATHS__DATA_DIR": str(tmp / "var"),
             "VOICEBOT_CALLS__AUDIOSOCKET_PORT": str(self.audiosocket_port),
+            # A test machine busy with other tests must not make the server turn calls
+            # away; admission by headroom has tests of its own.
+            "VOICEBOT_CALLS__ADMISSION": "count",
             **env,
         }
         self.env = full_env

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
+from bot.call_services import SERVICES
 from bot.channels.twilio import TWILIO_TRANSFERS
 from bot.channels.twilio_auth import signature_valid
 from bot.prompts import LINES_BUSY
@@ -46,10 +47,9 @@ def _base_url(request: web.Request) -> str:
 async def voice_webhook(request: web.Request) -> web.Response:
     """Answer an incoming call with `<Connect><Stream>` to `/twilio/media`."""
     form = await _form(request)
-    settings = request.app[SETTINGS]
-    if len(request.app[CALLS]) >= settings.calls.max_concurrent_calls:
-        log.warning("twilio call %s turned away: %d calls in progress (calls.max_concurrent_calls)",
-                    form.get("CallSid", "?"), len(request.app[CALLS]))
+    refusal = request.app[SERVICES].refusal(len(request.app[CALLS])) if SERVICES in request.app else None
+    if refusal is not None:
+        log.warning("twilio call %s turned away: %s", form.get("CallSid", "?"), refusal[1])
         return _twiml(f"<Say>{escape(LINES_BUSY)}</Say><Hangup/>")
     base = _base_url(request)
     ws_base = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)

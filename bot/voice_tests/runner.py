@@ -183,7 +183,10 @@ def server_groups(scenarios: list[Scenario]) -> list[tuple[dict[str, str], list[
 
 # Settings every server the runner starts uses: a quicker no-input timeout keeps silence
 # scenarios short; open hours so escalations queue (scenarios override what they test).
+# Admission by the call cap only: scenarios test the dialogue, and a busy test machine must
+# not turn them away (capacity is `voicebot bench load`'s job).
 RUNNER_ENV = {
+    "VOICEBOT_CALLS__ADMISSION": "count",
     "VOICEBOT_STT__NO_INPUT_TIMEOUT_S": "4",
     "VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
 }

@@ -19,6 +19,8 @@ from bot.caller.twilio_client import TwilioCaller
 from bot.caller.voices import speak
 from bot.caller.webhook import stream_token
 from bot.config import load_settings
+from bot.security.keys import load_server_keys
+from bot.security.stream_tokens import StreamTokens
 from tests.e2e.conftest import E2E_ENV
 from tts.service import SpeechService
 
@@ -92,3 +94,26 @@ async def test_a_caller_beyond_the_limit_hears_the_busy_line_and_others_go_on(st
     log_text = server.log()
     assert log_text.count("call refused: 1 calls in progress") == 1
     assert log_text.count("turning callers away: 1 calls in progress") == 1
+
+
+async def test_an_overloaded_server_turns_new_callers_away(start_server) -> None:
+    # A loop-lag limit no event loop meets: the server counts itself overloaded at once, so
+    # the webhook and the stream both refuse, with the reason in the log and the metrics.
+    server = start_server({**E2E_ENV, "VOICEBOT_CALLS__ADMISSION": "headroom",
+                           "VOICEBOT_CALLS__ADMIT_MAX_LOOP_LAG_MS": "0.001"},
+                          ready_path="/readyz", timeout_s=180)
+    ws_url = server.base_url.replace("http://", "ws://") + "/twilio/media"
+    sid = "CA" + uuid.uuid4().hex
+    await asyncio.sleep(1.0)  # a second of loop-lag readings
+    assert "lines are busy" in _post_voice(server.base_url)
+    # The webhook hands out no stream now; a token made with the server's key, as one handed
+    # out just before the overload began, reaches the stream's own admission check.
+    keys = load_server_keys(load_settings(environ=server.env))
+    token = StreamTokens(keys.stream_key).mint(sid)
+    async with TwilioCaller(ws_url, token, caller="+15550100333", call_sid=sid) as caller:
+        heard = await caller.listen(timeout_s=20, quiet_s=1.5)
+        assert await caller.wait_closed(10)
+    assert abs(heard.duration_s - await _busy_line_seconds()) < 0.3
+    metrics = _get(server.base_url + "/metrics")
+    assert re.search(r'voicebot_calls_refused_total\{channel="twilio",reason="overloaded"\} 1\.0', metrics)
+    assert "event loop lag p95" in server.log()
