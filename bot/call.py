@@ -352,6 +352,7 @@ class CallSession:
             result = await player.play(chunks)
             if result.late_frames:
                 self.services.metrics.late_frames.inc(result.late_frames)
+            self.services.metrics.frames_sent.inc(result.frames)
             self.services.headroom.note_playback(result.frames, result.late_frames)
             return result.completed
         except Exception as exc:

@@ -42,6 +42,7 @@ class CallListener:
         self.expect = "text"  # what the dialogue asked for: text, digits or yes_no
         self._speculate_after_ms = session.services.settings.stt.speculate_after_ms
         self._guessed = False  # the worker is decoding this pause's turn so far
+        self._neural_final = False  # a neural model writes finals: partials only for barge-in
 
     async def open(self, sample_rate: int) -> None:
         """The endpointer, then the recognizer stream (which may fail: RecognizerError)."""
@@ -53,7 +54,8 @@ class CallListener:
             preroll_ms=stt.preroll_ms, noise_gate_db=stt.noise_gate_db,
         )
         self.recognizer = await self.session.services.open_recognizer(sample_rate)
-        if not self.session.services.recognizers.final_model:
+        self._neural_final = bool(self.session.services.recognizers.final_model)
+        if not self._neural_final:
             self._speculate_after_ms = 0  # pocketsphinx's own final needs no head start
 
     async def close(self) -> None:
@@ -144,6 +146,9 @@ class CallListener:
                 pcm = bytearray(payload)  # type: ignore[arg-type]
                 while not self._asr.empty() and self._peek_kind() == "audio":
                     pcm += self._asr.get_nowait()[1]  # type: ignore[operator]
+                if self._neural_final and not self._speaking():
+                    await self.recognizer.buffer(bytes(pcm))  # partials only serve barge-in
+                    continue
                 partial = await self.recognizer.accept(bytes(pcm))
                 if partial and self._speaking() and self.barge_in.on_partial(partial):
                     await self.interrupt("words")

@@ -37,6 +37,9 @@ class CallMetrics:
         self.late_frames = Counter(
             "voicebot_late_audio_frames", "Audio frames sent more than 40 ms late", registry=r
         )
+        self.frames_sent = Counter(
+            "voicebot_audio_frames_sent", "Audio frames sent to callers", registry=r
+        )
         self.escalations = Counter(
             "voicebot_escalations", "Handoffs to a human", ["reason", "priority"], registry=r
         )

@@ -17,7 +17,7 @@ REQUEST = struct.Struct("<IIBI")
 RESPONSE = struct.Struct("<IIB")
 MAX_BODY = 16 * 1024 * 1024  # a sanity bound: a corrupt length must not allocate gigabytes
 
-OPEN, ACCEPT, FINAL, RESET, CLOSE, SPECULATE = 1, 2, 3, 4, 5, 6
+OPEN, ACCEPT, FINAL, RESET, CLOSE, SPECULATE, BUFFER = 1, 2, 3, 4, 5, 6, 7
 OK, ERROR = 0, 1
 HELLO_ID = 0
 

@@ -232,16 +232,24 @@ class PooledRecognizer:
     async def accept(self, pcm: bytes) -> str | None:
         """Feed audio; the new partial transcript when it changed, else None."""
         partial = wire.decode_partial(await self._call(wire.ACCEPT, bytes(pcm)))
+        self._remember(pcm)
+        return partial
+
+    def _remember(self, pcm: bytes) -> None:
         if self._replayable:
             self._utterance += pcm
             if len(self._utterance) > MAX_REPLAY_S * 2 * self.sample_rate:
                 self._replayable = False
                 self._utterance = bytearray()
-        return partial
 
     async def speculate(self, context: str = "text") -> None:
         """The caller paused: let the worker start the final pass on the turn so far."""
         await self._call(wire.SPECULATE, _CONTEXT_BYTES.get(context, b"t"))
+
+    async def buffer(self, pcm: bytes) -> None:
+        """Feed audio without asking for partials (the worker decodes none if it can)."""
+        await self._call(wire.BUFFER, bytes(pcm))
+        self._remember(pcm)
 
     async def final(self, context: str = "text", use_guess: bool = False) -> Transcript:
         """End the utterance and return its transcript; `use_guess`: nothing was said since

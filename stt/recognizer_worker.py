@@ -107,6 +107,12 @@ def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | 
         return wire.encode_partial(recognizer.accept(body))
     if op == wire.FINAL:
         return _final(recognizer, body)
+    if op == wire.BUFFER:  # audio for the final pass only: nobody needs partials now
+        if hasattr(recognizer, "buffer"):
+            recognizer.buffer(body)
+        else:
+            recognizer.accept(body)
+        return b""
     if op == wire.SPECULATE:
         if hasattr(recognizer, "speculate"):
             recognizer.speculate(CONTEXTS.get(body[:1], "text"))

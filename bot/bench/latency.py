@@ -73,11 +73,16 @@ async def run_round(url: str, calls: int, turns: int) -> dict[str, Any]:
 
 def server_late_frames(base_url: str) -> float:
     """The server's count of audio frames sent more than 40 ms late (from /metrics)."""
+    return server_counter(base_url, "voicebot_late_audio_frames_total")
+
+
+def server_counter(base_url: str, name: str) -> float:
+    """One unlabelled counter of the server's /metrics."""
     import urllib.request
 
     with urllib.request.urlopen(base_url + "/metrics", timeout=5) as response:
         for line in response.read().decode().splitlines():
-            if line.startswith("voicebot_late_audio_frames_total"):
+            if line.startswith(name + " "):
                 return float(line.split()[-1])
     return 0.0
 

@@ -7,6 +7,10 @@ audio) p50/p95/p99 and its overhead (minus the end-of-speech silence the bot mus
 late audio frames on both sides, server CPU, resident memory at start, warm and end.
 
 `--find-max` searches the largest N for which p95 overhead <= 250 ms and no call failed.
+`--admission headroom` starts the bot admitting by measured headroom (as it runs in
+production) instead of by the call cap alone: offered more calls than it can carry, it
+turns some away with the busy message (counted as refused, not failed; a refused caller
+calls again 5 s later), and the table shows what the admitted calls got.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.bench.latency import server_late_frames
+from bot.bench.latency import server_counter, server_late_frames
 from bot.bench.report import add_json_argument, emit, percentile
 from bot.config import Settings
 
@@ -38,6 +42,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--max-calls", type=int, default=64, help="upper bound for --find-max (default 64)")
     parser.add_argument("--scenarios", type=Path, nargs="*", help="scenario files/folders (default nlu/tests/voice)")
     parser.add_argument("--tag", action="append", default=[], help="only scenarios with this tag")
+    parser.add_argument("--admission", choices=("count", "headroom"), default="count",
+                        help="the started bot's calls.admission (default count: measure capacity)")
     parser.add_argument("--url", help="use a running bot's Twilio URL instead of starting one")
     parser.add_argument("--token", default=os.environ.get("VOICEBOT_API_TOKEN", ""), help="API token (scope calls:read) for --url's call records")
     add_json_argument(parser)
@@ -61,6 +67,7 @@ class RoundStats:
     def __init__(self, calls: int) -> None:
         self.calls = calls
         self.completed = 0
+        self.refused = 0  # turned away with the busy message (admission by headroom)
         self.failed: list[str] = []
         self.expectation_misses = 0
         self.misses: list[str] = []  # what a scenario expected and did not get (not a failed call)
@@ -70,7 +77,11 @@ class RoundStats:
         # The bot's own stamps, ms after it detected the end of speech: transcript, reply, audio.
         self.stages: dict[str, list[float]] = {"final_transcript": [], "dialogue_reply": [], "first_audio_sent": []}
 
-    def add(self, result: Any, default_silence_ms: float) -> None:
+    def add(self, result: Any, default_silence_ms: float, refusals: bool = False) -> bool:
+        """Count one finished call; True when it was turned away (busy) rather than served."""
+        if refusals and result.outcome is None and not result.error:
+            self.refused += 1
+            return True
         self.completed += 1
         self.caller_late_frames += result.late_frames
         problem = result.error or ("no call record" if result.outcome is None else None)
@@ -94,6 +105,7 @@ class RoundStats:
                     if (bot_turn.get("latency") or {}).get(stage) is not None:
                         values.append(bot_turn["latency"][stage])
             self.overheads.append(turn.latency_ms - silence)
+        return False
 
     def p95_overhead(self) -> float:
         return percentile(self.overheads, 95)
@@ -103,7 +115,7 @@ class RoundStats:
 
 
 async def run_round(url: str, token: str, scenarios: list[Any], calls: int, seconds: float,
-                    default_silence_ms: float, on_warm: Any = None) -> RoundStats:
+                    default_silence_ms: float, on_warm: Any = None, refusals: bool = False) -> RoundStats:
     """`calls` callers, each running scenarios back to back until `seconds` have passed."""
     from bot.voice_tests.runner import run_scenario
 
@@ -122,7 +134,8 @@ async def run_round(url: str, token: str, scenarios: list[Any], calls: int, seco
             except Exception as exc:  # the runner reports call errors itself; this is a bug there
                 stats.failed.append(f"{scenario.id}: runner error {exc!r}")
                 continue
-            stats.add(result, default_silence_ms)
+            if stats.add(result, default_silence_ms, refusals):
+                await asyncio.sleep(5.0)  # a caller who heard "busy" tries again a little later
 
     async def warm_probe() -> None:
         await asyncio.sleep(max(0.0, warm_at - time.monotonic()))
@@ -163,7 +176,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     server = None
     url, token = args.url, args.token
     if not url:
-        server = BenchServer(env=RUNNER_ENV)
+        server = BenchServer(env={**RUNNER_ENV, "VOICEBOT_CALLS__ADMISSION": args.admission})
         try:
             server.wait_ready()
         except RuntimeError as exc:
@@ -180,6 +193,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             marks["rss_start"] = server.rss_mb()
             marks["cpu0"] = tree_cpu_seconds(server.ps)
             marks["late0"] = server_late_frames(server.base_url)
+            marks["sent0"] = server_counter(server.base_url, "voicebot_audio_frames_sent_total")
         psutil.cpu_percent(None)
         me = psutil.Process()
         callers_cpu0 = sum(me.cpu_times()[:2])
@@ -189,7 +203,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if server:
                 marks["rss_warm"] = server.rss_mb()
 
-        stats = asyncio.run(run_round(url, token, scenarios, calls, args.minutes * 60, silence, warm))
+        stats = asyncio.run(run_round(url, token, scenarios, calls, args.minutes * 60, silence, warm,
+                                      refusals=args.admission == "headroom"))
         wall = time.monotonic() - t0
         machine_cpu = psutil.cpu_percent(None)
         callers_cpu = (sum(me.cpu_times()[:2]) - callers_cpu0) / wall * 100
@@ -197,15 +212,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         rss_warm = marks.get("rss_warm", rss_end)
         server_cpu = (tree_cpu_seconds(server.ps) - marks["cpu0"]) / wall * 100 if server else float("nan")
         late = server_late_frames(server.base_url) - marks["late0"] if server else float("nan")
+        sent = server_counter(server.base_url, "voicebot_audio_frames_sent_total") - marks["sent0"] if server else 0
+        late_pct = 100 * late / sent if sent else float("nan")
         lat = stats.latencies
-        row = [calls, round(wall), stats.completed, len(stats.failed), stats.expectation_misses, len(lat),
+        row = [calls, round(wall), stats.completed, stats.refused, len(stats.failed), stats.expectation_misses, len(lat),
                percentile(lat, 50), percentile(lat, 95), percentile(lat, 99), stats.p95_overhead(),
                *(percentile(stats.stages[k], 95) for k in stats.stages),
-               late, stats.caller_late_frames, server_cpu, callers_cpu, machine_cpu,
+               late, late_pct, stats.caller_late_frames, server_cpu, callers_cpu, machine_cpu,
                marks.get("rss_start", float("nan")), rss_warm, rss_end,
                (rss_end / rss_warm - 1) * 100 if server else float("nan"), "yes" if stats.ok() else "no"]
         rows.append(row)
-        raw.append({"calls": calls, "wall_s": wall, "latencies_ms": lat, "overheads_ms": stats.overheads,
+        raw.append({"calls": calls, "wall_s": wall, "refused": stats.refused, "latencies_ms": lat, "overheads_ms": stats.overheads,
                     "failed": stats.failed, "misses": stats.misses, "stages_ms": stats.stages, "load_avg": os.getloadavg()})
         print(f"  {calls} calls: {stats.completed} completed, {len(stats.failed)} failed, "
               f"p95 overhead {stats.p95_overhead():.0f} ms, server CPU {server_cpu:.0f} %, "
@@ -225,10 +242,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if server:
             server.stop()
     emit("Load: concurrent real-time calls running voice scenarios in a loop",
-         ["calls", "wall s", "calls done", "failed", "expectation misses", "turns", "p50 ms", "p95 ms",
-          "p99 ms", "p95 overhead ms", "p95 transcript ms", "p95 reply ms", "p95 first audio ms", "late frames (bot)",
+         ["calls", "wall s", "calls done", "refused (busy)", "failed", "expectation misses", "turns", "p50 ms", "p95 ms",
+          "p99 ms", "p95 overhead ms", "p95 transcript ms", "p95 reply ms", "p95 first audio ms", "late frames (bot)", "late % (bot)",
           "late frames (callers)", "server CPU %", "callers CPU %", "machine CPU %", "RSS start MB", "RSS warm MB", "RSS end MB", "RSS growth %", "ok"],
-         rows, args.json, {"end_silence_ms": silence, "overhead_limit_ms": OVERHEAD_LIMIT_MS,
+         rows, args.json, {"admission": args.admission, "end_silence_ms": silence, "overhead_limit_ms": OVERHEAD_LIMIT_MS,
                            "max_calls": best, "scenarios": [s.id for s in scenarios], "raw": raw})
     return 0
 

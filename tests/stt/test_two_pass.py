@@ -101,3 +101,11 @@ def test_a_missing_model_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RecognizerError, match="unknown final-pass model"):
         load_final_decoder("whisper-huge", tmp_path)
     assert model_dir(MODELS["whisper-base"], tmp_path) == tmp_path / "whisper-base"
+
+
+def test_buffered_audio_reaches_the_final_pass_without_partials(recognizer) -> None:
+    words, pcm = _prompt("please-try-again")
+    for i in range(0, len(pcm), FRAME):
+        recognizer.buffer(pcm[i : i + FRAME])  # the bot is silent: no barge-in to watch for
+    assert recognizer.streaming.final().text == ""  # pocketsphinx heard nothing
+    assert normalise(recognizer.final_async("text").result(30).text) == words
