@@ -48,6 +48,9 @@ class ServerSettings(Section):
     rate_limit_per_min: int = Field(600, ge=1, le=1_000_000)  # webhook POSTs per address per minute
     login_rate_per_min: int = Field(30, ge=1, le=10_000)  # login attempts per address per minute
     websockets_per_address: int = Field(20, ge=1, le=10_000)  # open console/browser sockets per address
+    header_timeout_s: float = Field(10.0, ge=0.1, le=300)  # a request's headers must be in by then; else 408
+    max_line_size: int = Field(8190, ge=256, le=65536)  # request line bytes; beyond: 414
+    max_field_size: int = Field(8190, ge=256, le=65536)  # bytes of one header line; beyond: 431
 
     @validator("metrics_allow", each_item=True)
     def _network(cls, value: str) -> str:
