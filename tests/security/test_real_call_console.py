@@ -9,10 +9,7 @@ refuses a flood from the caller's address without harming the call in progress.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,8 @@ from bot.caller.webhook import http_base, stream_parameters
 from tests.conftest import ServerProcess
 from tests.e2e.conftest import start_e2e_server
 from tests.e2e.test_escalation_calls import PASSWORD, add_agent, hear, queue_for_agent
-from tests.escalation.test_console_browser import CHROMIUM, CHROMIUM_ARGS
+
+from .console_browser import assert_nothing_ran, chromium, export_csv, log_in
 
 pytestmark = pytest.mark.slow
 
@@ -41,20 +39,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 async def test_attacker_caller_id_is_text_in_the_console_and_inert_in_the_export(server) -> None:
-    from playwright.async_api import async_playwright
-
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     await add_agent(Path(server.env["VOICEBOT_PATHS__DATA_DIR"]), "sam", "supervisor")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page()
-        dialogs: list[str] = []
-        page.on("dialog", lambda d: dialogs.append(d.message))
-        await page.goto(server.base_url + "/console")
-        await page.fill("#username", "sam")
-        await page.fill("#password", PASSWORD)
-        await page.click("#login-form button[type=submit]")
+    async with chromium() as browser:
+        page, dialogs = await log_in(browser, server.base_url, "sam", PASSWORD)
         await page.wait_for_selector("#live.on")
 
         async with TwilioCaller(server.ws_url, caller=PAYLOAD) as call:  # webhook POST 1 of RATE
@@ -73,15 +60,9 @@ async def test_attacker_caller_id_is_text_in_the_console_and_inert_in_the_export
         row = await page.wait_for_selector("#callbacks-table tbody tr")  # the one callback
         cells = await row.eval_on_selector_all("td", "cells => cells.map(c => c.textContent)")
         assert cells[2] == PAYLOAD, cells
-        exported = await page.evaluate(
-            "fetch('/api/callbacks.csv', {credentials: 'same-origin'}).then(r => r.text())")
-        await page.wait_for_timeout(300)
-        assert await page.evaluate("window.__xss") is None, "a payload ran"
-        assert await page.query_selector("img[src=x]") is None and not dialogs
-        await browser.close()
-    rows = [r for r in csv.DictReader(io.StringIO(exported)) if r["call_id"] == sid]
-    assert [r["number"] for r in rows] == ["'" + PAYLOAD], exported
-    assert all(value[:1] not in ("=", "+", "-", "@") for r in rows for value in r.values())
+        await assert_nothing_ran(page, dialogs)
+        rows = [r for r in await export_csv(page, "callbacks") if r["call_id"] == sid]
+    assert [r["number"] for r in rows] == ["'" + PAYLOAD], rows
     refusals = re.findall(r"/twilio/voice from 127\.0\.0\.1 refused", server.log())
     assert len(refusals) == 1, server.log()[-3000:]
 
