@@ -24,6 +24,12 @@ class ConfigError(Exception):
     """A configuration problem, phrased as one line for the operator."""
 
 
+def _ip_network(cls: type, value: str) -> str:
+    """An address list item: an IP network such as 10.0.0.0/8 (ValueError says what is wrong)."""
+    ipaddress.ip_network(value, strict=False)
+    return value
+
+
 class Section(BaseModel):
     class Config:
         extra = Extra.forbid
@@ -52,10 +58,7 @@ class ServerSettings(Section):
     max_line_size: int = Field(8190, ge=256, le=65536)  # request line bytes; beyond: 414
     max_field_size: int = Field(8190, ge=256, le=65536)  # bytes of one header line; beyond: 431
 
-    @validator("metrics_allow", each_item=True)
-    def _network(cls, value: str) -> str:
-        ipaddress.ip_network(value, strict=False)  # raises ValueError with a clear message
-        return value
+    _network = validator("metrics_allow", each_item=True, allow_reuse=True)(_ip_network)
 
 
 class LoggingSettings(Section):
@@ -127,10 +130,7 @@ class CallSettings(Section):
     # Calls beyond this hear a "lines are busy" message instead of a slow bot for everyone.
     max_concurrent_calls: int = Field(30, ge=1, le=10000)
 
-    @validator("audiosocket_allow", each_item=True)
-    def _network(cls, value: str) -> str:
-        ipaddress.ip_network(value, strict=False)  # raises ValueError with a clear message
-        return value
+    _network = validator("audiosocket_allow", each_item=True, allow_reuse=True)(_ip_network)
 
 
 class EscalationSettings(Section):
