@@ -24,6 +24,12 @@ class ConfigError(Exception):
     """A configuration problem, phrased as one line for the operator."""
 
 
+def _ip_network(cls: type, value: str) -> str:
+    """An address list item: an IP network such as 10.0.0.0/8 (ValueError says what is wrong)."""
+    ipaddress.ip_network(value, strict=False)
+    return value
+
+
 class Section(BaseModel):
     class Config:
         extra = Extra.forbid
@@ -48,11 +54,11 @@ class ServerSettings(Section):
     rate_limit_per_min: int = Field(600, ge=1, le=1_000_000)  # webhook POSTs per address per minute
     login_rate_per_min: int = Field(30, ge=1, le=10_000)  # login attempts per address per minute
     websockets_per_address: int = Field(20, ge=1, le=10_000)  # open console/browser sockets per address
+    header_timeout_s: float = Field(10.0, ge=0.1, le=300)  # a request's headers must be in by then; else 408
+    max_line_size: int = Field(8190, ge=256, le=65536)  # request line bytes; beyond: 414
+    max_field_size: int = Field(8190, ge=256, le=65536)  # bytes of one header line; beyond: 431
 
-    @validator("metrics_allow", each_item=True)
-    def _network(cls, value: str) -> str:
-        ipaddress.ip_network(value, strict=False)  # raises ValueError with a clear message
-        return value
+    _network = validator("metrics_allow", each_item=True, allow_reuse=True)(_ip_network)
 
 
 class LoggingSettings(Section):
@@ -129,10 +135,7 @@ class CallSettings(Section):
     admit_max_late_frame_pct: float = Field(0.1, ge=0, le=100)
     admit_max_final_delay_ms: float = Field(300.0, gt=0, le=60000)
 
-    @validator("audiosocket_allow", each_item=True)
-    def _network(cls, value: str) -> str:
-        ipaddress.ip_network(value, strict=False)  # raises ValueError with a clear message
-        return value
+    _network = validator("audiosocket_allow", each_item=True, allow_reuse=True)(_ip_network)
 
 
 class EscalationSettings(Section):

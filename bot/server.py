@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.call_registry import CallRegistry
 from bot.config import Settings
+from bot.security.header_guard import GuardedAppRunner, HeaderLimits
 from bot.security.headers import add_security_headers
 from bot.security.keys import load_server_keys
 from bot.security.limits import Limits
@@ -58,7 +59,8 @@ def create_app(settings: Settings, components: list[Component] | None = None) ->
     """Build the application; `components` set up and tear down what the server owns."""
     limits = Limits(settings.server.rate_limit_per_min, settings.server.login_rate_per_min,
                     settings.server.websockets_per_address)
-    app = web.Application(client_max_size=settings.server.max_body_kb * 1024, middlewares=[limits.middleware])
+    app = web.Application(client_max_size=settings.server.max_body_kb * 1024, middlewares=[limits.middleware],
+                          handler_args=HeaderLimits.of(settings.server).handler_args())
     app[SETTINGS] = settings
     app[CALLS] = CallRegistry()
     app[READINESS] = {}
@@ -77,12 +79,18 @@ async def _drain_calls(app: web.Application) -> None:
     await app[CALLS].drain(app[SETTINGS].server.shutdown_timeout_s)
 
 
+def app_runner(app: web.Application, **kwargs: object) -> web.AppRunner:
+    """The runner every listening socket of the bot goes through (slow and oversized headers
+    are refused before aiohttp parses them)."""
+    return GuardedAppRunner(app, HeaderLimits.of(app[SETTINGS].server), **kwargs)
+
+
 async def serve(app: web.Application, host: str, port: int,
                 on_ready: Callable[[str], None] | None = None) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
     settings = app[SETTINGS]
-    runner = web.AppRunner(app, handle_signals=False, access_log=None,
-                           shutdown_timeout=settings.server.shutdown_timeout_s)
+    runner = app_runner(app, handle_signals=False, access_log=None,
+                        shutdown_timeout=settings.server.shutdown_timeout_s)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -12,7 +12,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 
-async def make_token(settings: Any, name: str, scopes: list[str], days: float = 1.0) -> str:
+@contextlib.asynccontextmanager
+async def api_tokens_of(settings: Any) -> AsyncIterator[Any]:
+    """The `ApiTokens` of the configured escalation store, open for the block."""
     from escalation.api_tokens import ApiTokens
     from escalation.store import open_store
 
@@ -20,23 +22,19 @@ async def make_token(settings: Any, name: str, scopes: list[str], days: float = 
     store = await open_store(esc.store, str(settings.data_path(esc.sqlite_path)), esc.redis_url,
                              esc.redis_prefix)
     try:
-        token, _ = await ApiTokens(store).add(name, scopes, days)
+        yield ApiTokens(store)
     finally:
         await store.close()
-    return token
+
+
+async def make_token(settings: Any, name: str, scopes: list[str], days: float = 1.0) -> str:
+    async with api_tokens_of(settings) as tokens:
+        return (await tokens.add(name, scopes, days))[0]
 
 
 async def revoke_token(settings: Any, name: str) -> None:
-    from escalation.api_tokens import ApiTokens
-    from escalation.store import open_store
-
-    esc = settings.escalation
-    store = await open_store(esc.store, str(settings.data_path(esc.sqlite_path)), esc.redis_url,
-                             esc.redis_prefix)
-    try:
-        await ApiTokens(store).revoke(name)
-    finally:
-        await store.close()
+    async with api_tokens_of(settings) as tokens:
+        await tokens.revoke(name)
 
 
 @contextlib.asynccontextmanager

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import numpy as np
 
-from bot.caller.webhook import sign, stream_token
+from bot.caller.webhook import sign, stream_parameters
 from stt.audio import mulaw_to_pcm16, pcm16_to_mulaw
 
 FRAME_MS = 20
@@ -61,8 +61,9 @@ class TwilioCaller:
     """One simulated phone call. Use as `async with TwilioCaller(url) as call:`.
 
     Like Twilio, it first asks the voice webhook for the call's TwiML and presents the stream
-    token found there; `token` overrides that (tests of refused tokens), and `auth_token`
-    signs the webhook when the bot checks Twilio signatures.
+    parameters found there (caller, called, call, token) as it got them back; `token`
+    overrides that (tests of refused tokens), and `auth_token` signs the webhook when the bot
+    checks Twilio signatures.
     """
 
     def __init__(self, url: str, token: str | None = None, caller: str = "+15550100123",
@@ -89,13 +90,16 @@ class TwilioCaller:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
 
     async def __aenter__(self) -> TwilioCaller:
+        custom = {"caller": self.caller}
         if self.token is None:
-            self.token = await stream_token(self.url, self.log.call_sid, self.caller, self.auth_token)
+            custom = await stream_parameters(self.url, self.log.call_sid, self.caller,
+                                             auth_token=self.auth_token)
+            self.token = custom["token"]
         self._session = aiohttp.ClientSession()
         self._ws = await self._session.ws_connect(self.url, max_msg_size=1024 * 1024,
                                                   headers=sign(self.auth_token, self.url, {}))
         await self._send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
-        custom = {"caller": self.caller, **self.params}
+        custom.update(self.params)
         if self.token:
             custom["token"] = self.token
         await self._send({

@@ -35,14 +35,9 @@ def _when(ts: float | None) -> str:
 
 
 async def _run(args: argparse.Namespace, settings: Any) -> int:
-    from escalation.api_tokens import ApiTokens
-    from escalation.store import open_store
+    from bot.caller.api_token import api_tokens_of
 
-    esc = settings.escalation
-    store = await open_store(esc.store, str(settings.data_path(esc.sqlite_path)), esc.redis_url,
-                             esc.redis_prefix)
-    tokens = ApiTokens(store)
-    try:
+    async with api_tokens_of(settings) as tokens:
         if args.action == "add":
             token, record = await tokens.add(args.name, args.scope, args.days)
             print(token)
@@ -62,8 +57,6 @@ async def _run(args: argparse.Namespace, settings: Any) -> int:
                 print(f"voicebot tokens: no live token named {args.name!r}", file=sys.stderr)
                 return 1
             print(f"revoked {args.name}")
-    finally:
-        await store.close()
     return 0
 
 

@@ -285,6 +285,7 @@ for (const tab of document.querySelectorAll(".tab")) {
     for (const t of document.querySelectorAll(".tab")) t.classList.toggle("active", t === tab);
     for (const pane of document.querySelectorAll(".tabpane")) pane.hidden = pane.id !== `tab-${tab.dataset.tab}`;
     if (tab.dataset.tab === "tickets" || tab.dataset.tab === "callbacks") loadRecords(tab.dataset.tab);
+    if (tab.dataset.tab === "audit") loadAudit();
   });
 }
 
@@ -313,6 +314,23 @@ async function loadRecords(kind) {
     return el("tr", {}, ...cells.map((c) => el("td", { textContent: c ?? "" })), el("td", {}, select));
   });
   $(`#${kind}-table tbody`).replaceChildren(...rows);
+}
+
+// The audit trail (supervisors): every field is caller- or agent-controlled text, so textContent only.
+$("#audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit(); });
+
+function details(what) {
+  if (what === null || what === undefined || what === "") return "";
+  if (typeof what !== "object") return String(what);
+  return Object.entries(what).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
+}
+
+async function loadAudit() {
+  const data = await api("GET", "/api/audit?limit=200");
+  const rows = data.entries.map((e) => el("tr", {},
+    ...[fmtTime(e.created_at), e.who, e.where, e.action.replaceAll("_", " "), details(e.what)]
+      .map((c) => el("td", { textContent: c ?? "" }))));
+  $("#audit-table tbody").replaceChildren(...rows);
 }
 
 function renderAgents() {

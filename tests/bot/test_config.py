@@ -41,7 +41,7 @@ def test_user_file_overrides_defaults_and_env_overrides_the_file(tmp_path: Path)
         ({"VOICEBOT_SERVER__PORT": "eighty"}, "config key 'server.port' has bad value 'eighty'"),
         ({"VOICEBOT_SERVER__PORT": "70000"}, "less than or equal to 65535"),
         ({"VOICEBOT_STT__VAD_AGGRESSIVENESS": "7"}, "'stt.vad_aggressiveness' has bad value 7"),
-        ({"VOICEBOT_SERVER__PROT": "1"}, "unknown config key 'server.prot'; allowed keys: host, login_rate_per_min, max_body_kb, metrics_allow, port"),
+        ({"VOICEBOT_SERVER__PROT": "1"}, "unknown config key 'server.prot'; allowed keys: header_timeout_s, host, login_rate_per_min, max_body_kb, max_field_size, max_line_size, metrics_allow, port"),
         ({"VOICEBOT_NOPE__X": "1"}, "unknown config key 'nope'"),
         ({"VOICEBOT_PORT": "1"}, "expected VOICEBOT_SECTION__KEY"),
         ({"VOICEBOT_LOGGING__LEVEL": "LOUD"}, "permitted: 'DEBUG', 'INFO', 'WARNING', 'ERROR'"),

@@ -23,13 +23,13 @@ PASSWORD = "agent-e2e-password"
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-async def add_agent(data_dir: Path, username: str) -> None:
+async def add_agent(data_dir: Path, username: str, role: str = "agent") -> None:
     """An agent through the store API (the CLI path is in test_escalation_console)."""
     services = await EscalationServices.open(store="sqlite", sqlite_path=data_dir / "escalation.sqlite3",
                                              start_sweeper=False)
     try:
         if await services.agents.get(username) is None:
-            await services.agents.add(username, PASSWORD)
+            await services.agents.add(username, PASSWORD, role)
     finally:
         await services.close()
 

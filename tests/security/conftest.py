@@ -18,6 +18,7 @@ from bot.app import build_application
 from bot.call_records import CallRecords
 from bot.call_services import SERVICES
 from bot.config import Settings, load_settings
+from bot.server import app_runner
 from escalation.services import EscalationServices
 from escalation.web import SERVICES_KEY as ESCALATION_KEY
 from tests.conftest import free_port
@@ -90,7 +91,7 @@ async def running_bot(settings: Settings) -> AsyncIterator[Bot]:
 
     app.cleanup_ctx.clear()  # the speech and dialogue components: not needed here
     app.cleanup_ctx.append(stores)
-    runner = web.AppRunner(app, access_log=None)
+    runner = app_runner(app, access_log=None)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "0.0.0.0", port).start()
