@@ -114,7 +114,7 @@ class NluSettings(Section):
     project_dir: Path = Path("nlu")
     model_dir: Path = Path("models/rasa")
     turn_timeout_s: float = Field(5.0, gt=0, le=60)
-    datasets_dir: Path = Path("../shared/datasets")  # Banking77 / CLINC150 for training
+    datasets_dir: Path = Path("nlu/datasets")  # Banking77 / CLINC150 / NLU++ for training (in the repository)
     reload_check_s: float = Field(5.0, ge=0, le=3600)  # 0: never look for a newer model
 
 

@@ -5,7 +5,7 @@ Banking77 `train.csv` gives the 77 FAQ intents (category names kept). CLINC150 g
 extra examples for the phone-line intents it shares with us (greeting, yes, no, ...).
 Test splits are never read here. Output is deterministic: same inputs, same bytes.
 
-    python -m nlu.convert --datasets ../shared/datasets --out build/nlu-data
+    python -m nlu.convert --datasets nlu/datasets --out build/nlu-data
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def convert(datasets: Path, out_dir: Path, oos_per_intent: int = 8, seed: int = 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--datasets", type=Path, default=Path("nlu/datasets"))
     parser.add_argument("--out", type=Path, default=Path("build/nlu-data"))
     parser.add_argument("--oos-per-intent", type=int, default=8)
     args = parser.parse_args(argv)

@@ -44,5 +44,5 @@ def domain_lm(tmp_path_factory) -> Path:
 
     root = Path(__file__).resolve().parents[2]
     out = tmp_path_factory.mktemp("lm") / "domain.lm.bin"
-    sentences = speech_lm_sentences(root / "nlu", (root / ".." / "shared" / "datasets").resolve())
+    sentences = speech_lm_sentences(root / "nlu", root / "nlu" / "datasets")
     return build_domain_lm(sentences, out)

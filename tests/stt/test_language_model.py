@@ -169,12 +169,11 @@ def test_speech_lm_text_has_responses_and_datasets_but_no_benchmark_sentence():
     from stt.text import normalise
 
     root = Path(__file__).resolve().parents[2]
-    datasets = (root / ".." / "shared" / "datasets").resolve()
-    sentences = speech_lm_sentences(root / "nlu", datasets)
+    sentences = speech_lm_sentences(root / "nlu", root / "nlu" / "datasets")
     words = {normalise(s) for s in sentences}
     assert not words & {normalise(s) for s in caller_sentences()}  # held out of the LM
     assert "how can i help you today" in words  # a bot response, sentence by sentence
-    if datasets.is_dir():  # CLINC150 banking requests and NLU++ banking
-        assert "how do i locate my routing number for tax reasons" in words
-        assert "how do i locate my card" in words  # Banking77's test split
-        assert len(sentences) > 15000
+    # CLINC150 banking requests and NLU++ banking (the datasets are in the repository)
+    assert "how do i locate my routing number for tax reasons" in words
+    assert "how do i locate my card" in words  # Banking77's test split
+    assert len(sentences) > 15000
