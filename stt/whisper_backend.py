@@ -22,9 +22,24 @@ HOP = 160  # samples per spectrogram frame (10 ms)
 MAX_FRAMES = 3000  # Whisper's 30 s window
 TOKENS_PER_SECOND = 8.0  # bounds the output (timestamp tokens included): a loop stops here
 MARGIN_FRAMES = 100  # silence after the turn inside the window
-# Whisper's own rule for "there was no speech": a likely no-speech token and an unlikely text.
+# Whisper's own rule for "there was no speech": a likely no-speech token and an unlikely text;
+# and a near-certain no-speech token alone (silence gave "you" at mean log-probability -0.98).
 NO_SPEECH_PROB = 0.6
 NO_SPEECH_LOGPROB = -1.0
+SURELY_NO_SPEECH = 0.9
+
+
+def without_restart(text: str) -> str:
+    """Whisper sometimes starts its sentence again at the end of a short window ("What's the
+    weather going to be tomorrow What's the weather going"): cut a tail of two words or more
+    that repeats the beginning of a sentence of three words or more."""
+    words = text.split()
+    plain = [w.strip(".,?!").lower() for w in words]
+    for cut in range(3, len(words) - 1):
+        tail = plain[cut:]
+        if tail == plain[: len(tail)]:
+            return " ".join(words[:cut])
+    return text
 
 
 class WhisperDecoder:
@@ -75,9 +90,12 @@ class WhisperDecoder:
         )[0]
         ids = [t for t in result.sequences_ids[0] if t < tokens.eot]  # text, not timestamps
         logprob = result.scores[0] if result.scores else 0.0  # CTranslate2: mean per token
-        if result.no_speech_prob > NO_SPEECH_PROB and logprob < NO_SPEECH_LOGPROB:
+        if result.no_speech_prob > SURELY_NO_SPEECH or (
+                result.no_speech_prob > NO_SPEECH_PROB and logprob < NO_SPEECH_LOGPROB):
             ids = []
         text = tokens.decode(ids).strip()
+        if prompt is None:  # a dictated number may repeat itself; a sentence does not
+            text = without_restart(text)
         confidence = math.exp(logprob) if text else 0.0
         words = [Word(w, 0.0, 0.0, confidence) for w in text.split()]
         return Transcript(text, confidence, words)

@@ -1,7 +1,9 @@
 """`voicebot transcribe FILE.wav`: partial and final transcripts of a WAV file (any common rate).
 
 The file is cut into caller turns by the endpointer (as in a call), each turn streamed to
-the recognizer in 20 ms frames; `--whole` transcribes the file as one utterance.
+the recognizer in 20 ms frames (its partials), and its final transcript written by the
+neural final pass as in a call (`--final`, default `stt.final_backend`); `--whole`
+transcribes the file as one utterance.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--vosk-model", type=Path, help="vosk model directory (default: stt.vosk_model_path)")
     parser.add_argument("--generic-lm", action="store_true",
                         help="pocketsphinx: the generic language model, not the domain one")
+    parser.add_argument("--final", choices=["auto", "none", "whisper-tiny.en", "whisper-base", "moonshine-base"],
+                        help="final-pass model (default: stt.final_backend; none: the streaming recognizer's)")
     parser.add_argument("--whole", action="store_true", help="one utterance, no endpointing")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=run)
@@ -76,6 +80,22 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     rate = 16000 if file_rate >= 16000 else 8000
     pcm = to_rate(pcm, file_rate, rate)
     recognizer = factory.create(rate)
+    final_model = None
+    try:
+        from stt.neural_models import load_final_decoder, resolve_final_model
+
+        final_model = resolve_final_model(args.final or settings.stt.final_backend,
+                                          settings.path(settings.paths.models_dir))
+        if final_model is not None:
+            from stt.final_pass import FinalPass
+            from stt.two_pass import TwoPassRecognizer
+
+            decoder = load_final_decoder(final_model, settings.path(settings.paths.models_dir),
+                                         min_window_s=settings.stt.final_window_s)
+            recognizer = TwoPassRecognizer(recognizer, FinalPass(decoder))
+    except RecognizerError as exc:
+        print(f"voicebot transcribe: {exc}", file=sys.stderr)
+        return 1
     started = time.process_time()
     utterances = []
     for start_s, audio in _segments(pcm, rate, settings, args.whole):
@@ -104,7 +124,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     if args.json:
         print(json.dumps({
             "file": str(args.file), "sample_rate": file_rate, "duration_s": round(duration_s, 3),
-            "backend": factory.backend_name,
+            "backend": factory.backend_name, "final_model": final_model,
             "language_model": str(factory.language_model) if factory.language_model else None,
             "real_time_factor": round(cpu_s / duration_s, 3) if duration_s else None,
             "utterances": utterances,

@@ -21,7 +21,7 @@ SUBSET = [
     "silence_reprompt",  # no input, then a question
     "escalate_keypad_zero",  # keypad 0 -> person
     "escalate_hold_callback_keypad",  # queue, hold, keypad 1 -> callback
-    "noise_20db",  # a noisy line
+    "noise_15db",  # a noisy line (asks for a person at 15 dB SNR)
     "out_of_scope_then_faq",  # declined once, then answered
 ]
 

@@ -82,7 +82,9 @@ async def running_bot(settings: Settings) -> AsyncIterator[Bot]:
     async def stores(app: web.Application) -> AsyncIterator[None]:
         records = await CallRecords(settings.path(settings.paths.data_dir) / "calls.db").open()
         services = await EscalationServices.open_from_settings(settings, start_sweeper=False)
-        app[SERVICES] = types.SimpleNamespace(records=records, escalation=services)
+        # No speech stack here: the webhook's admission check admits every call.
+        app[SERVICES] = types.SimpleNamespace(records=records, escalation=services,
+                                              refusal=lambda in_progress: None)
         app[ESCALATION_KEY] = services
         holder.update(records=records, services=services)
         yield

@@ -37,14 +37,18 @@ def test_transcribe_a_44k_file_with_partials_and_json(tmp_path, capsys, lm_env):
     _write_wav(path, silence + at_44k + silence, 44100)
     assert main(["transcribe", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "  ... " in out  # partials first
-    assert "i lost my card yesterday" in out.splitlines()[-1]
+    assert "  ... " in out  # partials first (pocketsphinx, lower case)
+    assert "I lost my card yesterday" in out.splitlines()[-1]  # the final pass (Whisper)
     assert main(["transcribe", str(path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["backend"] == "pocketsphinx" and doc["sample_rate"] == 44100
+    assert doc["final_model"] == "whisper-tiny.en"
     (utt,) = doc["utterances"]
-    assert utt["text"].startswith("i lost my card") and utt["partials"]
+    assert utt["text"].startswith("I lost my card") and utt["partials"]
     assert 0.4 < utt["start_s"] < 0.8 and utt["words"][0]["start_s"] >= utt["start_s"]
+    assert main(["transcribe", str(path), "--json", "--final", "none"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["final_model"] is None and doc["utterances"][0]["text"].startswith("i lost my card")
 
 
 def test_transcribe_an_asterisk_prompt_with_the_generic_model(capsys, lm_env):
@@ -82,14 +86,23 @@ def test_models_fetch_fails_clearly_offline_and_status_lists(tmp_path, capsys, m
 def test_bench_stt_and_vad_quick_runs(tmp_path, capsys, lm_env, speech_cache):
     out = tmp_path / "stt.json"
     assert main(["bench", "stt", "--asterisk", "3", "--sentences", "2", "--voices",
-                 "flite:rms,flite:kal", "--models", "generic,domain", "--cache", str(speech_cache),
-                 "--repeat", "2", "--json", str(out)]) == 0
+                 "flite:rms,flite:kal", "--models", "generic,domain,whisper-tiny.en", "--snr", "10",
+                 "--noise-sentences", "1", "--digits", "2", "--delay-items", "2",
+                 "--cache", str(speech_cache), "--repeat", "2", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
-    assert len(doc["rows"]) == 4 and {r[1] for r in doc["rows"]} == {"Asterisk prompts", "in-domain, 8 kHz mu-law"}
-    assert all(0 <= r[3] <= 2 and 0 < r[5] < 1 for r in doc["rows"])
+    sets = {"Asterisk prompts", "in-domain, 8 kHz mu-law", "in-domain + pink noise 10 dB",
+            "digit strings, human (Asterisk digits)", "digit strings, flite kal / slt"}
+    assert len(doc["rows"]) == 15 and {r[1] for r in doc["rows"]} == sets
+    assert all(0 <= r[3] <= 2 and 0 < r[4] < 1 for r in doc["rows"])
     for row, detail in zip(doc["rows"], doc["details"]):  # two runs, their median reported
         assert len(detail["wer_runs"]) == 2 and row[3] == pytest.approx(sum(detail["wer_runs"]) / 2)
-        assert row[8] == " / ".join(f"{w:.3f}" for w in detail["wer_runs"])
+        assert row[7] == " / ".join(f"{w:.3f}" for w in detail["wer_runs"])
+    neural = [r for r in doc["rows"] if r[0].startswith("whisper-tiny.en")]
+    assert neural[0][0].endswith("[default]") and neural[0][9] != "-"  # its delay and memory
+    p50, p95 = (float(x) for x in neural[0][8].split(" / "))
+    assert 0 <= p50 <= p95 < 5000
+    digits = next(r for r in neural if r[1].startswith("digit strings, human"))
+    assert digits[3] <= 0.2  # the Asterisk voice's digits, written as digits
     vad = tmp_path / "vad.json"
     assert main(["bench", "vad", "--limit", "12", "--snr", "clean,10", "--aggressiveness", "2",
                  "--json", str(vad)]) == 0

@@ -20,3 +20,12 @@ def test_numbers_are_compared_as_spoken() -> None:
     assert normalise("$50 now") == "fifty dollars now"
     assert normalise("1,000") == normalise("1000")
     assert ordinal_words(8) == "eighth" and ordinal_words(90) == "ninetieth"
+
+
+def test_a_sentence_whisper_starts_again_is_cut_where_it_restarts() -> None:
+    from stt.whisper_backend import without_restart
+
+    assert without_restart("How do I change my address? How do") == "How do I change my address?"
+    assert without_restart("What's the weather tomorrow What's the") == "What's the weather tomorrow"
+    assert without_restart("press one for sales press two for help") == "press one for sales press two for help"
+    assert without_restart("no no no") == "no no no"
