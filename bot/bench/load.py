@@ -79,7 +79,8 @@ class RoundStats:
 
     def add(self, result: Any, default_silence_ms: float, refusals: bool = False) -> bool:
         """Count one finished call; True when it was turned away (busy) rather than served."""
-        if refusals and result.outcome is None and not result.error:
+        busy = not result.error or "line busy" in result.error  # the webhook said <Say> busy
+        if refusals and result.outcome is None and busy:
             self.refused += 1
             return True
         self.completed += 1
