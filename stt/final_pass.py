@@ -25,8 +25,6 @@ from stt.text import without_punctuation
 log = logging.getLogger(__name__)
 
 URGENT, SPECULATIVE = 0, 1
-# What the dialogue expects next, as the wire carries it: b"t" text, b"d" digits, b"y" yes/no.
-CONTEXTS = {b"t": "text", b"d": "digits", b"y": "yes_no"}
 # Text "said before" the turn (Whisper's previous-text prompt) per expectation: it leans the
 # model's spelling towards what the dialogue will parse. Digits are asked for as numerals,
 # so "four two oh seven" arrives as "4207" (measured in `voicebot bench stt --digits`).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from stt.recognizer import RecognizerError
 
 CHUNK = 1 << 20
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,12 @@ def problems(model: NeuralModel, models_dir: Path, check_hashes: bool = True) ->
     return found
 
 
-def assemble(model: NeuralModel, models_dir: Path) -> Path:
-    """Join a split model into the models folder (once; checked against its hash)."""
+def assemble(model: NeuralModel, models_dir: Path, verify: bool = False) -> Path:
+    """Join a split model into the models folder, once: a joined model is checked against
+    its hashes as it is joined, and on start-up only for presence (`verify`: hashes too,
+    and joined again when they differ, as `voicebot models install` does)."""
     target = models_dir / model.name
-    if not model.parts or not problems(model, models_dir):
+    if not model.parts or not problems(model, models_dir, check_hashes=verify):
         return model_dir(model, models_dir)
     sources = []
     for import_name, inner in model.parts:
@@ -172,9 +176,6 @@ DEFAULT_FINAL_MODEL = "whisper-tiny.en"
 def resolve_final_model(setting: str, models_dir: Path) -> str | None:
     """The final-pass model to run for `stt.final_backend` (None: pocketsphinx's own
     finals), with one log line when the wanted model is not installed."""
-    import logging
-
-    log = logging.getLogger(__name__)
     if setting == "none":
         return None
     name = DEFAULT_FINAL_MODEL if setting == "auto" else setting

@@ -30,6 +30,22 @@ def response(req_id: int, status: int, body: bytes = b"") -> bytes:
     return RESPONSE.pack(len(body), req_id, status) + body
 
 
+# What the dialogue expects next (text, digits, yes_no), one byte on the wire.
+_CONTEXT_BYTES = {"text": b"t", "digits": b"d", "yes_no": b"y"}
+_CONTEXTS = {v: k for k, v in _CONTEXT_BYTES.items()}
+
+
+def encode_context(context: str, use_guess: bool | None = None) -> bytes:
+    """SPECULATE's body (the context), or FINAL's (the context and whether the guess stands)."""
+    body = _CONTEXT_BYTES.get(context, b"t")
+    return body if use_guess is None else body + (b"\x01" if use_guess else b"\x00")
+
+
+def decode_context(body: bytes) -> tuple[str, bool]:
+    """(context, use_guess) from a SPECULATE or FINAL body; an empty body is plain text."""
+    return _CONTEXTS.get(body[:1], "text"), body[1:2] == b"\x01"
+
+
 def encode_partial(text: str | None) -> bytes:
     return b"" if text is None else b"\x01" + text.encode("utf-8")
 

@@ -244,7 +244,7 @@ class PooledRecognizer:
 
     async def speculate(self, context: str = "text") -> None:
         """The caller paused: let the worker start the final pass on the turn so far."""
-        await self._call(wire.SPECULATE, _CONTEXT_BYTES.get(context, b"t"))
+        await self._call(wire.SPECULATE, wire.encode_context(context))
 
     async def buffer(self, pcm: bytes) -> None:
         """Feed audio without asking for partials (the worker decodes none if it can)."""
@@ -254,7 +254,7 @@ class PooledRecognizer:
     async def final(self, context: str = "text", use_guess: bool = False) -> Transcript:
         """End the utterance and return its transcript; `use_guess`: nothing was said since
         the last `speculate`, so its decoding stands."""
-        body = _CONTEXT_BYTES.get(context, b"t") + (b"\x01" if use_guess else b"\x00")
+        body = wire.encode_context(context, use_guess)
         transcript = wire.decode_transcript(await self._call(wire.FINAL, body))
         self._new_utterance()
         return transcript
@@ -283,9 +283,6 @@ class PooledRecognizer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-
-_CONTEXT_BYTES = {"text": b"t", "digits": b"d", "yes_no": b"y"}
 
 
 def _ignore_result(future: asyncio.Future[bytes]) -> None:

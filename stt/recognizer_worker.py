@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from stt import pool_wire as wire
-from stt.final_pass import CONTEXTS
 
 log = logging.getLogger("stt.recognizer_worker")
 
@@ -75,25 +74,9 @@ class Decoders:
             idle.append(recognizer)
 
 
-def _final(recognizer: Any, body: bytes) -> bytes | Future[bytes]:
-    # body: the context byte (what the dialogue expects) and whether the pause's guess stands.
-    context = CONTEXTS.get(body[:1], "text")
-    if not hasattr(recognizer, "final_async"):
-        return wire.encode_transcript(recognizer.final())
-    answer: Future[bytes] = Future()
-
-    def encode(transcript: Future[Any]) -> None:
-        try:
-            answer.set_result(wire.encode_transcript(transcript.result()))
-        except BaseException as exc:  # the neural pass failed: that request's error
-            answer.set_exception(exc)
-
-    recognizer.final_async(context, use_guess=body[1:2] == b"\x01").add_done_callback(encode)
-    return answer
-
-
-def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | Future[bytes]:
-    """The response body for one request, or a future of it (raises on failure)."""
+def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | Future[Any]:
+    """The response body for one request, or the future transcript of a two-pass final
+    (raises on failure)."""
     if op == wire.OPEN:
         decoders.open(stream_id, int.from_bytes(body, "little"))
         return b""
@@ -106,7 +89,9 @@ def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | 
     if op == wire.ACCEPT:
         return wire.encode_partial(recognizer.accept(body))
     if op == wire.FINAL:
-        return _final(recognizer, body)
+        if hasattr(recognizer, "final_async"):
+            return recognizer.final_async(*wire.decode_context(body))
+        return wire.encode_transcript(recognizer.final())
     if op == wire.BUFFER:  # audio for the final pass only: nobody needs partials now
         if hasattr(recognizer, "buffer"):
             recognizer.buffer(body)
@@ -115,7 +100,7 @@ def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | 
         return b""
     if op == wire.SPECULATE:
         if hasattr(recognizer, "speculate"):
-            recognizer.speculate(CONTEXTS.get(body[:1], "text"))
+            recognizer.speculate(wire.decode_context(body)[0])
         return b""
     if op == wire.RESET:
         recognizer.reset()
@@ -140,16 +125,17 @@ class Responses:
         with self._lock:
             self._out.flush()
 
-    def later(self, req_id: int, answer: Future[bytes]) -> None:
-        """Write `answer` when it is ready (from whichever thread completes it)."""
-        def done(future: Future[bytes]) -> None:
+    def later(self, req_id: int, transcript: Future[Any]) -> None:
+        """Write `transcript` when it is ready (from whichever thread completes it); a
+        failed neural pass is that request's error."""
+        def done(future: Future[Any]) -> None:
             try:
-                self.write(req_id, wire.OK, future.result(), flush=True)
+                self.write(req_id, wire.OK, wire.encode_transcript(future.result()), flush=True)
             except BrokenPipeError:
                 pass  # the pool went away
             except Exception as exc:
                 self.write(req_id, wire.ERROR, _error(exc), flush=True)
-        answer.add_done_callback(done)
+        transcript.add_done_callback(done)
 
 
 def _error(exc: BaseException) -> bytes:

@@ -27,12 +27,10 @@ class TwoPassRecognizer:
         self.sample_rate = streaming.sample_rate
         self._audio = bytearray()
         self._guess: _Job | None = None
-        self.speculations = 0  # guesses started this call
         self.speculation_hits = 0  # finals answered by a guess
 
     def accept(self, pcm: bytes) -> str | None:
-        if len(self._audio) < MAX_TURN_S * 2 * self.sample_rate:
-            self._audio += pcm
+        self.buffer(pcm)
         return self.streaming.accept(pcm)
 
     def buffer(self, pcm: bytes) -> None:
@@ -46,7 +44,6 @@ class TwoPassRecognizer:
         self._drop_guess()
         if self._audio:
             self._guess = self.final_pass.submit(bytes(self._audio), self.sample_rate, context, SPECULATIVE)
-            self.speculations += 1
 
     def final_async(self, context: str = "text", use_guess: bool = False) -> Future[Transcript]:
         """End the turn: the neural transcript, from the pause's guess when `use_guess` (the

@@ -99,7 +99,7 @@ def run_install(args: argparse.Namespace, settings: Any) -> int:
     failed = False
     for name, model in MODELS.items():
         try:
-            assemble(model, models_dir)
+            assemble(model, models_dir, verify=True)
             found = problems(model, models_dir)
         except (RecognizerError, OSError) as exc:
             found = [str(exc)]
