@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.call_registry import CallRegistry
 from bot.config import Settings
+from bot.loop_latency import freeze_startup_heap, tune_for_realtime_audio
 from bot.security.header_guard import GuardedAppRunner, HeaderLimits
 from bot.security.headers import add_security_headers
 from bot.security.keys import load_server_keys
@@ -89,9 +90,11 @@ async def serve(app: web.Application, host: str, port: int,
                 on_ready: Callable[[str], None] | None = None) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
     settings = app[SETTINGS]
+    tune_for_realtime_audio()
     runner = app_runner(app, handle_signals=False, access_log=None,
                         shutdown_timeout=settings.server.shutdown_timeout_s)
     await runner.setup()
+    freeze_startup_heap()
     site = web.TCPSite(runner, host, port)
     await site.start()
     base_url = f"http://{host}:{port}"

@@ -132,8 +132,9 @@ def _load_agent(model_path: Path) -> Any:
     rasa_environment(Path(model_path).parent)
     from rasa.core.agent import Agent
 
-    from nlu.inprocess import InProcessActionEndpoint
+    from nlu.inprocess import InProcessActionEndpoint, validate_action_results_fast
 
+    validate_action_results_fast()
     return Agent.load(str(model_path), action_endpoint=InProcessActionEndpoint())
 
 
