@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
@@ -29,11 +28,10 @@ from bot.call_speaker import CallSpeaker
 from bot.call_state import CallState
 from bot.call_turns import CallTurns
 from bot.channels.base import AudioIn, CallContext, Channel, DtmfIn, HangupIn, InboundEvent
-from bot.keypad import KeypadCollector
 from bot.log import call_id_var
 from escalation.bridge import AgentLeg
 from escalation.models import HandoffContext
-from nlu.engine import Digits, Event, Handoff, UserInput
+from nlu.engine import Event, Handoff, UserInput
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +55,11 @@ class CallSession:
         calls = services.settings.calls
         self._state = CallState.GREETING
         self.end_reason = "caller_hangup"
-        self.started = time.time()
         self.inbound: asyncio.Queue[InboundEvent] = asyncio.Queue(maxsize=500)
         self._listener = CallListener(services, self, BargeInPolicy(calls.barge_in_min_speech_ms,
                                                                     calls.barge_in_min_words))
-        self._keypad = KeypadCollector(self._on_keys)
         self.turns = CallTurns(context, services)
-        self._dialogue = CallDialogue(self, services, self.turns, self._listener, self._keypad)
+        self._dialogue = CallDialogue(self, services, self.turns, self._listener)
         self._speaker = CallSpeaker(services, channel, lambda why: self.stage_failed("speech", why),
                                     self._dialogue.on_frame_sent)
         self._done = asyncio.Event()
@@ -148,7 +144,6 @@ class CallSession:
             log.exception("call failed outside any stage")
             self.end_reason = "internal_error"
         finally:
-            self._keypad.close()
             with anyio.CancelScope(shield=True):
                 await self._release()
 
@@ -243,10 +238,6 @@ class CallSession:
             return
         await self.services.handoffs.take(self)
 
-    @property
-    def apologised(self) -> bool:
-        return self._dialogue.apologised
-
     async def apologise(self) -> None:
         """The one apology, said once a call."""
         if not self._dialogue.apologised:
@@ -311,14 +302,10 @@ class CallSession:
                 else:
                     await self._listener.on_audio(event.frame)
             elif isinstance(event, DtmfIn):
-                await self._keypad.press(event.digit)
+                await self._listener.on_key(event.digit)
             elif isinstance(event, HangupIn):
                 self.finish(event.reason)
                 return
-
-    async def _on_keys(self, digits: str) -> None:
-        self._listener.caller_responded()
-        self.post(CallerInput(Digits(digits)))
 
     def post(self, event: CallEvent) -> None:
         """An event for the dialogue (ignored once the call is over)."""

@@ -18,7 +18,6 @@ from bot.call_listener import CallListener
 from bot.call_services import CallServices
 from bot.call_state import CallState
 from bot.call_turns import CallTurns
-from bot.keypad import KeypadCollector
 from bot.turn_timing import TurnTiming
 from nlu.engine import TECHNICAL_ERROR, BotTurn, Event, Handoff, UserInput
 
@@ -55,12 +54,11 @@ class CallDialogue:
     """Takes a call's events in order and carries out the dialogue's replies."""
 
     def __init__(self, call: DialogueCall, services: CallServices, turns: CallTurns,
-                 listener: CallListener, keypad: KeypadCollector) -> None:
+                 listener: CallListener) -> None:
         self.call = call
         self.services = services
         self.turns = turns
         self._listener = listener
-        self._keypad = keypad
         self._events: asyncio.Queue[CallEvent] = asyncio.Queue()
         self.timing: TurnTiming | None = None  # the turn being answered, for its first audio
         self.apologised = False
@@ -136,10 +134,8 @@ class CallDialogue:
 
     async def _apply(self, said: UserInput | None, turn: BotTurn, timing: TurnTiming | None) -> None:
         await self.turns.understood(said, turn)
-        self._keypad.expect_number = turn.expect == "digits"
-        self._listener.expect = turn.expect
-        self._listener.set_end_silence(
-            END_SILENCE_BY_EXPECT.get(turn.expect, self.services.settings.stt.end_silence_ms))
+        self._listener.expect_next(
+            turn.expect, END_SILENCE_BY_EXPECT.get(turn.expect, self.services.settings.stt.end_silence_ms))
         self.timing = timing
         if turn.texts:
             self.apologised = self.apologised or prompts.APOLOGY in turn.texts

@@ -1,4 +1,4 @@
-"""The listening half of a call: endpointing, streaming recognition, barge-in, no-input.
+"""The listening half of a call: endpointing, streaming recognition, barge-in, no-input, keys.
 
 VAD runs inline (microseconds a frame); recognition runs in a worker process, fed from a
 bounded queue so a slow recognizer never stalls the inbound audio. When the caller pauses
@@ -18,9 +18,10 @@ from typing import Protocol
 from bot.barge_in import BargeInPolicy
 from bot.call_events import CallerInput, CallEvent, NoInputTimeout, StageFailed
 from bot.call_services import CallServices
+from bot.keypad import KeypadCollector
 from bot.turn_timing import TurnTiming
 from nlu.digits import spoken_digits
-from nlu.engine import Text
+from nlu.engine import Digits, Text
 from stt.audio import AudioFrame
 from stt.recognizer_pool import PooledRecognizer
 from stt.vad import Endpointer, NoInput, SpeechEnded, SpeechStarted
@@ -66,7 +67,7 @@ _AsrItem = _Audio | _TurnEnded | _Speculate
 
 
 class CallListener:
-    """Turns the caller's audio into transcripts, interruptions and no-input events."""
+    """Turns the caller's audio and keys into input, interruptions and no-input events."""
 
     def __init__(self, services: CallServices, ears: Ears, barge_in: BargeInPolicy) -> None:
         self.services = services
@@ -82,6 +83,7 @@ class CallListener:
         self._speculate_after_ms = services.settings.stt.speculate_after_ms
         self._guessed = False  # the worker is decoding this pause's turn so far
         self._neural_final = False  # a neural model writes finals: partials only for barge-in
+        self._keypad = KeypadCollector(self._on_keys)
 
     async def open(self, sample_rate: int) -> None:
         """The endpointer, then the recognizer stream (which may fail: RecognizerError)."""
@@ -98,6 +100,7 @@ class CallListener:
             self._speculate_after_ms = 0  # pocketsphinx's own final needs no head start
 
     async def close(self) -> None:
+        self._keypad.close()
         if self.recognizer is not None:
             try:
                 await self.services.release_recognizer(self.recognizer)
@@ -105,18 +108,25 @@ class CallListener:
                 log.debug("recognizer close failed", exc_info=True)
             self.recognizer = None
 
-    def set_end_silence(self, ms: int) -> None:
-        self._end_silence_ms = ms
+    def expect_next(self, expect: str, end_silence_ms: int) -> None:
+        """What the dialogue asked for next (text, digits or yes_no) and the silence that
+        ends such an answer."""
+        self.expect = expect
+        self._keypad.expect_number = expect == "digits"
+        self._end_silence_ms = end_silence_ms
         if self.endpointer is not None:
-            self.endpointer.set_end_silence(ms)
+            self.endpointer.set_end_silence(end_silence_ms)
 
     def reset_no_input(self) -> None:
         if self.endpointer is not None:
             self.endpointer.reset_no_input()
 
-    def caller_responded(self) -> None:
-        """The caller answered (words or keys): the reprompt count starts again."""
+    async def on_key(self, key: str) -> None:
+        await self._keypad.press(key)
+
+    async def _on_keys(self, digits: str) -> None:
         self.no_inputs = 0
+        self.ears.post(CallerInput(Digits(digits)))
 
     async def on_audio(self, frame: AudioFrame) -> None:
         endpointer = self.endpointer

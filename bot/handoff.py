@@ -40,7 +40,6 @@ class HeldCall(Protocol):
     call_id: str
     context: CallContext
     channel: Channel
-    end_reason: str
 
     @property
     def holding(self) -> bool:

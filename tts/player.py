@@ -155,9 +155,9 @@ class Player:
             error = f"{type(exc).__name__}: {exc}"
             hung_up = True
             log.info("playback stopped: %s", error)
-        except Exception as exc:  # a failed synthesis ends this play
+        except Exception as exc:  # a failed synthesis ends this play; the caller reports it
             error = f"{type(exc).__name__}: {exc}"
-            log.warning("playback stopped: %s", error)
+            log.info("playback stopped: %s", error)
         finally:
             self.playing = False
             self._cancel.clear()
