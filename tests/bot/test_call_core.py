@@ -11,6 +11,7 @@ import pytest
 
 from bot import prompts
 from bot.call_state import CallState
+from bot.dialogue import UnavailableEngine
 from nlu.engine import Digits
 from tests.fake_clock import on_virtual_clock
 
@@ -288,6 +289,19 @@ async def test_no_recognizer_means_the_apology_and_the_queue(tmp_path: Path) -> 
         await call.channel.press("1")  # the keypad still works
         await call.channel.until_heard(prompts.CALLBACK_BOOKED)
         assert await _outcome(rig, call) == ("escalated", "callback")
+
+
+@on_virtual_clock
+async def test_no_dialogue_model_means_the_one_apology_and_the_queue(tmp_path: Path) -> None:
+    async with call_rig(tmp_path) as rig:
+        rig.services.engine = UnavailableEngine("no trained model")
+        call = await rig.call()
+        await call.channel.until_heard(prompts.APOLOGY)
+        await call.channel.until(lambda: call.session.queued, what="queued")
+        await call.channel.hang_up()
+        assert await _outcome(rig, call) == ("escalated", "caller_hangup")
+        turns = (await rig.record(call))["turns"]
+    assert turns[0]["bot_text"] == prompts.APOLOGY and turns[0]["handoff"]["reason"] == "technical_error"
 
 
 # ---- the bot ends the call ------------------------------------------------------------------
