@@ -88,10 +88,6 @@ class CallSession:
         self._listener.reset_no_input()
 
     @property
-    def handoff(self) -> Handoff | None:
-        return self.turns.handoff
-
-    @property
     def holding(self) -> bool:
         return self._state is CallState.HOLDING
 
@@ -228,15 +224,11 @@ class CallSession:
             return
         self.turns.handoff = handoff
         self._enter(CallState.HOLDING)
-        self.services.metrics.escalations.labels(handoff.reason, handoff.priority).inc()
-        await self.services.records.event(self.call_id, "handoff", reason=handoff.reason,
-                                          priority=handoff.priority)
-        log.info("handing off: %s (%s)", handoff.reason, handoff.priority)
         if self.services.handoffs is None:
             log.error("handoff failed: no handoff desk configured")
             await self.end_politely("handoff_failed", prompts.NO_AGENT_TRANSFER)
             return
-        await self.services.handoffs.take(self)
+        await self.services.handoffs.take(self, handoff)
 
     async def apologise(self) -> None:
         """The one apology, said once a call."""

@@ -23,7 +23,7 @@ from bot.metrics import CallMetrics
 from escalation.models import HandoffContext
 from escalation.services import EscalationError, EscalationServices
 from escalation.store import StoreError
-from nlu.engine import Digits, Text, UserInput
+from nlu.engine import Digits, Handoff, Text, UserInput
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,13 @@ class HandoffDesk:
         self.records = records
         self.metrics = metrics
 
-    async def take(self, call: HeldCall) -> None:
+    async def take(self, call: HeldCall, handoff: Handoff) -> None:
         """Get the caller to a person. Never silence: when the handoff breaks, the caller
         hears the apology and is queued, or booked a callback, or told plainly."""
+        self.metrics.escalations.labels(handoff.reason, handoff.priority).inc()
+        await self.records.event(call.call_id, "handoff", reason=handoff.reason,
+                                 priority=handoff.priority)
+        log.info("handing off: %s (%s)", handoff.reason, handoff.priority)
         try:
             await self.hand_off(call)
         except Exception as exc:
