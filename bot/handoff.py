@@ -94,13 +94,15 @@ class HandoffDesk:
         except Exception as exc:
             log.error("handoff failed: %r", exc)
             self.metrics.stage_failures.labels("handoff").inc()
-            if call.holding:  # not yet saying goodbye
-                await call.apologise()
-                try:
-                    await self.rescue(call)
-                except Exception as last:
-                    log.warning("no way to a person for this call (%r)", last)
-                    await call.end_politely("handoff_failed", prompts.NO_AGENT_TRANSFER)
+            if not call.holding:  # it broke on the way to a goodbye: say one and hang up
+                await call.end_politely("handoff_failed", prompts.NO_AGENT_TRANSFER)
+                return
+            await call.apologise()
+            try:
+                await self.rescue(call)
+            except Exception as last:
+                log.warning("no way to a person for this call (%r)", last)
+                await call.end_politely("handoff_failed", prompts.NO_AGENT_TRANSFER)
 
     async def hand_off(self, call: HeldCall) -> None:
         """Transfer the call, queue it, or offer a callback (raises on an unexpected failure)."""
