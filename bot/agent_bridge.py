@@ -11,19 +11,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
+from bot import prompts
+from bot.call import CallerLeg, CallSession
+from bot.call_registry import CallRegistry
+from bot.call_state import CallState
 from escalation.bridge import AGENT_AUDIO_RATE, CallElsewhere, CallGone
+from escalation.services import EscalationServices
 from stt.audio import FrameBuffer, Resampler, pcm16_to_mulaw
-
-if TYPE_CHECKING:
-    from bot.call import CallSession
-    from bot.call_registry import CallRegistry
-    from escalation.services import EscalationServices
 
 log = logging.getLogger(__name__)
 
-AGENT_GOODBYE = "Thank you for calling. Goodbye."
 CALLER_QUEUE_FRAMES = 250  # 5 s: an agent page that stops reading loses old audio, not memory
 
 
@@ -102,11 +100,11 @@ class BotCallControl:
 
     def _session(self, call_id: str) -> CallSession:
         session = self.registry.get(call_id)
-        if session is None or session.state == "ended":
+        if not isinstance(session, CallSession) or session.state in (CallState.ENDING, CallState.ENDED):
             raise CallGone(call_id)
-        return session  # type: ignore[return-value]
+        return session
 
-    async def accept(self, call_id: str, agent_id: str) -> SessionAgentLeg:
+    async def accept(self, call_id: str, agent_id: str) -> CallerLeg:
         try:
             session = self._session(call_id)
         except CallGone:
@@ -115,7 +113,7 @@ class BotCallControl:
         if session.agent_leg is not None and not session.agent_leg.closed:
             return session.agent_leg
         leg = SessionAgentLeg(session, agent_id)
-        session.connect_agent(leg)
+        session.bridge(leg)
         log.info("agent %s took call %s", agent_id, call_id)
         return leg
 
@@ -132,12 +130,4 @@ class BotCallControl:
             session = self._session(call_id)
         except CallGone:
             return
-        if session.agent_leg is not None:
-            await session.agent_leg.close()
-        session.agent_leg = None
-        session.input_handler = None
-        session.state = "ending"
-        session.stop_audio()
-        await session.speak([AGENT_GOODBYE])
-        await session.channel.hangup()
-        session.finish("agent_hangup")
+        await session.end_politely("agent_hangup", prompts.GOODBYE)

@@ -1,42 +1,47 @@
 """One CallSession per call: listen -> think -> speak, barge-in, keypad, reprompts, hangup.
 
-Three tasks run in the call's task group: the inbound loop (audio, keypad, marks, hangup),
-the recognizer (partials and finals, off the event loop), and the dialogue (one turn at a
+Three tasks run in the call's task group: the inbound loop (audio, keypad, hangup), the
+recognizer (partials and finals, off the event loop), and the dialogue (one event at a
 time). Ending the call cancels the group, so nothing outlives the call.
+
+The session alone owns the call's state (`CallState`): its listener, dialogue, handoff desk
+and agent bridge act on the call through its methods (`hold`, `bridge`, `hand_back`,
+`end_politely`, ...), and a move the design does not allow raises `IllegalTransition`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol
 
 import anyio
 
 from bot import prompts
 from bot.barge_in import BargeInPolicy
+from bot.call_dialogue import CallDialogue, Handler
+from bot.call_events import CallerInput, CallEvent, StageFailed
 from bot.call_listener import CallListener
 from bot.call_services import CallServices
+from bot.call_speaker import CallSpeaker
+from bot.call_state import CallState
+from bot.call_turns import CallTurns
 from bot.channels.base import AudioIn, CallContext, Channel, DtmfIn, HangupIn, InboundEvent
-from bot.keypad import KeypadCollector
 from bot.log import call_id_var
-from bot.turn_timing import TurnTiming
-from escalation.redact import redact_slots
-from nlu.engine import BotTurn, Digits, Event, Handoff, Text
+from escalation.bridge import AgentLeg
+from escalation.models import HandoffContext
+from nlu.engine import Event, Handoff, UserInput
 
 log = logging.getLogger(__name__)
 
-UserInput = Text | Digits | Event
-END_SILENCE_BY_EXPECT = {"yes_no": 350, "digits": 1200}
 
+class CallerLeg(AgentLeg, Protocol):
+    """An agent's leg as the session feeds it (bot.agent_bridge.SessionAgentLeg)."""
 
-class StageFailure:
-    """Queued in place of caller input when a stage broke: apologise and hand off."""
+    closed: bool
 
-    def __init__(self, stage: str) -> None:
-        self.stage = stage
+    def caller_audio(self, pcm: bytes) -> None: ...
 
 
 class CallSession:
@@ -47,30 +52,65 @@ class CallSession:
         self.call_id = context.call_id
         self.channel = channel
         self.services = services
-        cfg = services.settings
-        self.state = "greeting"
+        calls = services.settings.calls
+        self._state = CallState.GREETING
         self.end_reason = "caller_hangup"
-        self.handoff: Handoff | None = None
-        self.answered_turns = 0
-        self.turn_index = 0
-        self.last_intent: str | None = None
-        self.last_confidence = 0.0
-        self.slots: dict[str, Any] = {}
-        self.transcript: list[dict[str, Any]] = []
-        self.input_handler: Callable[[UserInput], Awaitable[None]] | None = None
         self.inbound: asyncio.Queue[InboundEvent] = asyncio.Queue(maxsize=500)
-        self.started = time.time()
-        self._dialogue: asyncio.Queue[tuple[UserInput | StageFailure, TurnTiming | None]] = asyncio.Queue()
-        self._listener = CallListener(self, BargeInPolicy(cfg.calls.barge_in_min_speech_ms,
-                                                          cfg.calls.barge_in_min_words))
-        self._keypad = KeypadCollector(self._on_keys)
-        self.player: Any = None
-        self._turn_timing: TurnTiming | None = None
+        self._listener = CallListener(services, self, BargeInPolicy(calls.barge_in_min_speech_ms,
+                                                                    calls.barge_in_min_words))
+        self.turns = CallTurns(context, services)
+        self._dialogue = CallDialogue(self, services, self.turns, self._listener)
+        self._speaker = CallSpeaker(services, channel, lambda why: self.stage_failed("speech", why),
+                                    self._dialogue.on_frame_sent)
         self._done = asyncio.Event()
         self._tg: anyio.abc.TaskGroup | None = None
-        self._hangup_callbacks: list[Callable[[], Awaitable[Any]]] = []
-        self._failed = False
-        self.agent_leg: Any = None  # bot.agent_bridge.SessionAgentLeg while an agent talks
+        self._hold_input: Handler | None = None  # the desk's, while the caller is queued
+        self._on_leave: Callable[[str], Awaitable[None]] | None = None
+        self._leg: CallerLeg | None = None
+        self._left_holding = False  # the bot ended the call while the caller was queued
+
+    # ---- state -----------------------------------------------------------------------
+    @property
+    def state(self) -> CallState:
+        return self._state
+
+    def _enter(self, new: CallState) -> None:
+        if new is not self._state:
+            self._state = self._state.to(new)
+
+    def think(self) -> None:
+        """A turn goes to the dialogue."""
+        self._enter(CallState.THINKING)
+
+    def listen(self) -> None:
+        """The caller's turn: the no-input timer starts again."""
+        self._enter(CallState.LISTENING)
+        self._listener.reset_no_input()
+
+    @property
+    def holding(self) -> bool:
+        return self._state is CallState.HOLDING
+
+    @property
+    def queued(self) -> bool:
+        return self._on_leave is not None
+
+    @property
+    def hold_input(self) -> Handler | None:
+        return self._hold_input
+
+    @property
+    def agent_leg(self) -> CallerLeg | None:
+        return self._leg
+
+    def listening(self) -> bool:
+        return self._state is CallState.LISTENING
+
+    def speaking(self) -> bool:
+        return self._speaker.interruptible
+
+    def handoff_context(self) -> HandoffContext:
+        return self.turns.handoff_context()
 
     # ---- lifecycle -------------------------------------------------------------------
     async def run(self) -> None:
@@ -83,7 +123,7 @@ class CallSession:
         log.info("call started on %s from %s", self.context.channel, self.context.caller or "unknown")
         if getattr(svc.engine, "ready", True) is False:  # logged at start-up; each call says so too
             log.warning("dialogue unavailable for this call (%s): apology and a human",
-                        svc.engine.describe())
+                        getattr(svc.engine, "why", "no model"))
         try:
             async with anyio.create_task_group() as tg:
                 self._tg = tg
@@ -94,43 +134,39 @@ class CallSession:
                 with anyio.move_on_after(svc.settings.calls.max_call_s):
                     await self._done.wait()
                 if not self._done.is_set():
-                    await self.speak([prompts.MAX_CALL_GOODBYE])
-                    await self.channel.hangup()
-                    self.finish("max_call_length")
+                    await self.end_politely("max_call_length", prompts.MAX_CALL_GOODBYE)
                 tg.cancel_scope.cancel()
         except Exception:
             log.exception("call failed outside any stage")
             self.end_reason = "internal_error"
         finally:
-            self._keypad.close()
             with anyio.CancelScope(shield=True):
                 await self._release()
 
     async def _begin(self) -> None:
         """Open the recognizer, then start listening and the dialogue (greeting first)."""
-        first: UserInput | StageFailure = Event("call_start")
+        first: CallEvent = CallerInput(Event("call_start"))
         try:
             await self._listener.open(self.channel.input_rate)
         except Exception as exc:  # no recognizer: apologise and get the caller a person
             self.services.metrics.stage_failures.labels("recognizer").inc()
             log.error("recognizer stage failed at call start: %s", exc)
-            first = StageFailure("recognizer")
+            first = StageFailed("recognizer")
         assert self._tg is not None
         self._tg.start_soon(self._listener.recognizer_loop)
-        self._tg.start_soon(self._dialogue_loop)
-        self._dialogue.put_nowait((first, None))
+        self._tg.start_soon(self._dialogue.run)
+        self.post(first)
 
     async def _release(self) -> None:
         svc = self.services
-        held = self.state == "holding"
-        self.state = "ended"
+        held, on_leave = self.holding or self._left_holding, self._on_leave
+        self._enter(CallState.ENDED)
         outcome = self.outcome()
-        if self.agent_leg is not None:
-            await self.agent_leg.close()
+        await self._drop_leg()
         await self._listener.close()
-        for callback in self._hangup_callbacks if held else []:
+        if held and on_leave is not None:
             try:
-                await callback()
+                await on_leave(self.end_reason)
             except Exception:
                 log.warning("hangup callback failed", exc_info=True)
         try:
@@ -143,16 +179,24 @@ class CallSession:
         log.info("call ended: %s (%s)", outcome, self.end_reason)
 
     def outcome(self) -> str:
-        if self.handoff is not None:
-            return "escalated"
-        if self.end_reason in ("goodbye", "no_input") or self.answered_turns > 0:
-            return "contained"
-        return "abandoned"
+        return self.turns.outcome(self.end_reason)
 
     async def end(self, reason: str) -> None:
         """End the call from our side, politely (server shutdown)."""
-        self.stop_audio()
-        await self.speak([prompts.SHUTDOWN_GOODBYE])
+        await self.end_politely(reason, prompts.SHUTDOWN_GOODBYE)
+
+    async def end_politely(self, reason: str, line: str) -> None:
+        """Say `line` (a goodbye), hang up, and end the call as `reason`."""
+        if self._state is CallState.ENDED:
+            return
+        self._left_holding = self._left_holding or self.holding
+        self.stop_holding()
+        await self._drop_leg()
+        await self.speak([line])
+        await self.hang_up(reason)
+
+    async def hang_up(self, reason: str) -> None:
+        """Hang up now and end the call as `reason`."""
         await self.channel.hangup()
         self.finish(reason)
 
@@ -161,10 +205,6 @@ class CallSession:
         if not self._done.is_set():
             self.end_reason = reason
             self._done.set()
-
-    def on_hangup(self, callback: Callable[[], Awaitable[Any]]) -> None:
-        """Run `callback` if the caller hangs up while holding for an agent."""
-        self._hangup_callbacks.append(callback)
 
     def start_background(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run `coro` in the call's task group (cancelled when the call ends)."""
@@ -177,223 +217,119 @@ class CallSession:
         except Exception as exc:
             self.stage_failed("handoff", repr(exc))
 
-    # ---- an agent on the line ---------------------------------------------------------
-    def connect_agent(self, leg: Any) -> None:
+    # ---- the handoff desk and the agent bridge -----------------------------------------
+    async def escalate(self, handoff: Handoff) -> None:
+        """The dialogue asks for a person: the handoff desk takes the call from here."""
+        if self._state in (CallState.ENDING, CallState.ENDED):
+            return
+        self.turns.handoff = handoff
+        self._enter(CallState.HOLDING)
+        if self.services.handoffs is None:
+            log.error("handoff failed: no handoff desk configured")
+            await self.end_politely("handoff_failed", prompts.NO_AGENT_TRANSFER)
+            return
+        await self.services.handoffs.take(self, handoff)
+
+    async def apologise(self) -> None:
+        """The one apology, said once a call."""
+        if not self._dialogue.apologised:
+            self._dialogue.apologised = True
+            await self.speak([prompts.APOLOGY])
+
+    def hold(self, on_input: Handler, on_leave: Callable[[str], Awaitable[None]]) -> None:
+        """The caller is queued: their input goes to `on_input`; `on_leave(end_reason)` runs
+        if the call ends while they hold."""
+        self._enter(CallState.HOLDING)
+        self._hold_input, self._on_leave = on_input, on_leave
+
+    def stop_holding(self) -> None:
+        """On to a goodbye: hold audio stops, the caller's input is no longer the desk's."""
+        self._enter(CallState.ENDING)
+        self._hold_input = None
+        self._speaker.stop()
+
+    def bridge(self, leg: CallerLeg) -> None:
         """An agent accepted the call: stop hold audio; from now on audio is bridged."""
-        self.agent_leg = leg
-        self.state = "bridged"
-        self.stop_audio()
+        self._enter(CallState.BRIDGED)
+        self._leg = leg
+        self._speaker.stop()
 
     def agent_dropped(self) -> None:
-        """The agent's leg went away without an outcome: back to holding, hold audio resumes."""
-        if self.agent_leg is not None:
-            self.start_background(self.agent_leg.close())
-        self.agent_leg = None
-        if self.state == "bridged" and self.services.handoffs is not None:
-            self.state = "holding"
-            self.start_background(self.services.handoffs.hold(self))
+        """The agent's leg went away without an outcome: an apology, then the queue's hold
+        again (the call is back at the head of its queue)."""
+        if self._state is not CallState.BRIDGED:
+            return
+        self._enter(CallState.HOLDING)
+        self.start_background(self._hold_again())
+
+    async def _hold_again(self) -> None:
+        await self._drop_leg()
+        await self.speak([prompts.APOLOGY])  # again, if need be: this is a new failure
+        if self.holding and self.services.handoffs is not None:
+            await self.services.handoffs.hold(self)
 
     async def hand_back(self) -> None:
         """The agent hands the caller back to the bot."""
-        if self.agent_leg is not None:
-            await self.agent_leg.close()
-        self.agent_leg = None
-        self.input_handler = None
-        self.state = "listening"
+        if self._state not in (CallState.HOLDING, CallState.BRIDGED):
+            return
+        self._enter(CallState.LISTENING)
+        self._hold_input = self._on_leave = None
+        self._speaker.stop()
+        await self._drop_leg()
         await self.speak([prompts.HANDED_BACK])
         self._listener.reset_no_input()
+
+    async def _drop_leg(self) -> None:
+        leg, self._leg = self._leg, None
+        if leg is not None:
+            await leg.close()
 
     # ---- inbound ---------------------------------------------------------------------
     async def _inbound_loop(self) -> None:
         while True:
             event = await self.inbound.get()
             if isinstance(event, AudioIn):
-                await self._listener.on_audio(event.frame)
+                if self._leg is not None:
+                    self._leg.caller_audio(event.frame.pcm)
+                else:
+                    await self._listener.on_audio(event.frame)
             elif isinstance(event, DtmfIn):
-                await self._keypad.press(event.digit)
+                await self._listener.on_key(event.digit)
             elif isinstance(event, HangupIn):
                 self.finish(event.reason)
                 return
 
-    async def _on_keys(self, digits: str) -> None:
-        self._listener.no_inputs = 0
-        self._dialogue.put_nowait((Digits(digits), None))
-
-    def user_said(self, text: str, timing: TurnTiming) -> None:
-        """A final transcript from the listener."""
-        self._dialogue.put_nowait((Text(text), timing))
-
-    def no_input(self) -> None:
-        """The caller said nothing for the no-input timeout."""
-        if self._listener.no_inputs > self.services.settings.calls.no_input_reprompts:
-            self.state = "ending"
-            self._dialogue.put_nowait((Event("no_input_final"), None))  # type: ignore[arg-type]
-        else:
-            self._dialogue.put_nowait((Event("no_input"), None))
+    def post(self, event: CallEvent) -> None:
+        """An event for the dialogue (ignored once the call is over)."""
+        if not self._done.is_set():
+            self._dialogue.post(event)
 
     async def next_input(self, timeout_s: float) -> UserInput | None:
         """The caller's next input, or None after `timeout_s` (for yes/no offers mid-handoff)."""
-        try:
-            user_input, _ = await asyncio.wait_for(self._dialogue.get(), timeout_s)
-        except asyncio.TimeoutError:
-            return None
-        return None if isinstance(user_input, StageFailure) else user_input
-
-    # ---- dialogue --------------------------------------------------------------------
-    async def _dialogue_loop(self) -> None:
-        while not self._done.is_set():
-            user_input, timing = await self._dialogue.get()
-            if isinstance(user_input, StageFailure):
-                await self._apology(user_input.stage)
-                continue
-            if isinstance(user_input, Event) and user_input.name == "no_input_final":
-                await self.speak([prompts.NO_INPUT_GOODBYE])
-                await self.channel.hangup()
-                self.finish("no_input")
-                return
-            if self.input_handler is not None:
-                await self.input_handler(user_input)
-                continue
-            self.state = "thinking"
-            turn = await self._ask_engine(user_input)
-            if timing is not None:
-                timing.stamp("dialogue_reply")
-            await self._apply(user_input, turn, timing)
-            if self.state in ("thinking", "speaking"):
-                self.state = "listening"
-                self._listener.reset_no_input()
-
-    async def _ask_engine(self, user_input: UserInput) -> BotTurn:
-        timeout = self.services.settings.nlu.turn_timeout_s + 1.0
-        try:
-            return await asyncio.wait_for(self.services.engine.handle(self.call_id, user_input), timeout)
-        except Exception as exc:
-            self.services.metrics.stage_failures.labels("dialogue").inc()
-            log.error("dialogue stage failed: %r", exc)
-            return apology_turn()
-
-    async def _apology(self, stage: str) -> None:
-        if self.handoff is not None or self._failed:
-            return
-        self._failed = True
-        await self._apply(Event("stage_failure"), apology_turn(), None)  # type: ignore[arg-type]
-
-    async def _apply(self, user_input: UserInput, turn: BotTurn, timing: TurnTiming | None) -> None:
-        self.turn_index += 1
-        said = _input_text(user_input)
-        if isinstance(user_input, (Text, Digits)):
-            self.transcript.append({"speaker": "caller", "text": said, "at": time.time()})
-            if turn.intent:
-                self.answered_turns += 1
-        self.last_intent, self.last_confidence = turn.intent or self.last_intent, turn.confidence
-        changed = {k: v for k, v in (turn.slots or {}).items() if v is not None and self.slots.get(k) != v}
-        self.slots.update(changed)
-        if changed:  # in the call record, so voice scenarios can check what the bot understood
-            await self.services.records.event(self.call_id, "slots", **redact_slots(changed))
-        if turn.ticket:
-            await self.services.save_ticket(self, turn.ticket)
-        self._keypad.expect_number = turn.expect == "digits"
-        self._listener.expect = turn.expect
-        self._listener.set_end_silence(
-            END_SILENCE_BY_EXPECT.get(turn.expect, self.services.settings.stt.end_silence_ms))
-        self._turn_timing = timing
-        if turn.texts:
-            self.transcript.append({"speaker": "bot", "text": " ".join(turn.texts), "at": time.time()})
-            await self.speak(turn.texts)
-        if timing is not None:
-            self.services.metrics.observe_turn(timing.stages_ms(), timing.response_ms())
-        handoff = {"reason": turn.handoff.reason, "priority": turn.handoff.priority} if turn.handoff else None
-        await self.services.records.turn(
-            self.call_id, self.turn_index, type(user_input).__name__.lower(), said, turn.intent,
-            turn.confidence, turn.texts, handoff, timing.as_record() if timing else {})
-        if turn.handoff is not None and self.handoff is None:
-            await self._escalate(turn.handoff)
-        elif turn.end_call:
-            await self.channel.hangup()
-            self.finish("goodbye")
-
-    async def _escalate(self, handoff: Handoff) -> None:
-        self.handoff = handoff
-        self.state = "holding"
-        self.services.metrics.escalations.labels(handoff.reason, handoff.priority).inc()
-        await self.services.records.event(self.call_id, "handoff", reason=handoff.reason,
-                                          priority=handoff.priority)
-        log.info("handing off: %s (%s)", handoff.reason, handoff.priority)
-        try:
-            await self.services.hand_off(self, handoff)
-        except Exception as exc:
-            log.error("handoff failed: %r", exc)
-            self.services.metrics.stage_failures.labels("handoff").inc()
-            await self.speak([prompts.NO_AGENT_TRANSFER])
-            await self.channel.hangup()
-            self.finish("handoff_failed")
+        return await self._dialogue.next_input(timeout_s)
 
     # ---- speaking --------------------------------------------------------------------
     async def speak(self, texts: list[str]) -> bool:
         """Say `texts`; True when played to the end, False when interrupted or failed."""
-        return await self._play(self._speech(texts))
+        previous = self._state
+        if previous in (CallState.THINKING, CallState.LISTENING):
+            self._enter(CallState.SPEAKING)
+        try:
+            return await self._speaker.say(texts)
+        finally:
+            if self._state is CallState.SPEAKING:
+                self._enter(previous)
 
     async def play_audio(self, audio: bytes) -> bool:
-        """Play pre-encoded audio in the channel's format (hold music), interruptibly."""
+        """Play pre-encoded audio in the channel's format (hold music)."""
+        return await self._speaker.play(audio)
 
-        async def chunks() -> AsyncIterator[bytes]:
-            yield audio
-
-        return await self._play(chunks(), barge_in=False)
-
-    async def _play(self, chunks: AsyncIterator[bytes], barge_in: bool = True) -> bool:
-        previous = self.state
-        if barge_in and self.state in ("thinking", "listening", "greeting"):
-            self.state = "speaking"
-        player = self.services.new_player(self.channel, self._on_frame_sent)
-        self.player = player
-        self._listener.barge_in_enabled = barge_in
-        try:
-            result = await player.play(chunks)
-            if result.late_frames:
-                self.services.metrics.late_frames.inc(result.late_frames)
-            self.services.metrics.frames_sent.inc(result.frames)
-            self.services.headroom.note_playback(result.frames, result.late_frames)
-            return result.completed
-        except Exception as exc:
-            self.stage_failed("speech", repr(exc))
-            return False
-        finally:
-            if self.player is player:
-                self.player = None
-            if self.state == "speaking":
-                self.state = previous
-
-    async def _speech(self, texts: list[str]) -> AsyncIterator[bytes]:
-        for text in texts:
-            async for chunk in self.services.speech_stream(text, self.channel.output_format):
-                yield chunk
-
-    def stop_audio(self) -> None:
-        if self.player is not None:
-            self.player.cancel()
-            self.player = None
-
-    def _on_frame_sent(self) -> None:
-        if self._turn_timing is not None and self._turn_timing.first_audio_sent is None:
-            self._turn_timing.stamp("first_audio_sent")
+    async def barge_in(self, why: str, partial: str) -> None:
+        """The caller is taking the turn: stop our audio now, tell the far end to drop its buffer."""
+        await self._speaker.interrupt(self.call_id, why, partial)
 
     def stage_failed(self, stage: str, detail: str) -> None:
         """A stage broke: log once with the call id, apologise and hand off (never silence)."""
         self.services.metrics.stage_failures.labels(stage).inc()
         log.error("%s stage failed: %s", stage, detail)
-        if not self._done.is_set():
-            self._dialogue.put_nowait((StageFailure(stage), None))
-
-
-def apology_turn() -> BotTurn:
-    return BotTurn(texts=[prompts.APOLOGY], intent=None, confidence=0.0, slots={},
-                   handoff=Handoff("technical_error", "normal"), end_call=False, ticket=None)
-
-
-def _input_text(user_input: UserInput) -> str:
-    if isinstance(user_input, Text):
-        return user_input.text
-    if isinstance(user_input, Digits):
-        return user_input.digits
-    return f"[{user_input.name}]"
+        self.post(StageFailed(stage))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -11,17 +12,18 @@ from aiohttp import web
 
 from bot import prompts
 from bot.call_records import CallRecords
+from bot.channels.base import Channel
 from bot.config import Settings
+from bot.handoff import HandoffDesk
 from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
 from escalation.redact import redact_slots
+from escalation.services import EscalationServices
+from nlu.engine import DialogueEngine
 from stt.recognizer_pool import PooledRecognizer
 from tts.player import Player
 
-if TYPE_CHECKING:
-    from bot.call import CallSession
-    from bot.channels.base import Channel
-    from nlu.engine import DialogueEngine, Handoff
+if TYPE_CHECKING:  # heavy to import, and only their types are needed here
     from stt.recognizer_pool import RecognizerPool
     from tts.service import SpeechService
 
@@ -38,10 +40,11 @@ class CallServices:
     engine: DialogueEngine
     recognizers: RecognizerPool
     speech: SpeechService
-    escalation: Any = None  # escalation.services.EscalationServices, once wired
-    handoffs: Any = None  # bot.handoff.HandoffDesk
+    escalation: EscalationServices | None = None
+    handoffs: HandoffDesk | None = None
     prompt_audio: dict[tuple[str, str], bytes] = field(default_factory=dict)
     headroom: Headroom = field(default_factory=lambda: Headroom(HeadroomLimits()))
+    clock: Callable[[], float] = time.monotonic  # paces playback (tests run it virtual)
 
     def refusal(self, in_progress: int) -> tuple[str, str] | None:
         """Why a new call cannot be taken now: ("busy" | "overloaded", the detail for the
@@ -65,7 +68,7 @@ class CallServices:
             on_frame_sent()
             await channel.send_audio(frame)
 
-        return Player(send, channel.output_format)
+        return Player(send, channel.output_format, clock=self.clock)
 
     async def speech_stream(self, text: str, fmt: str) -> AsyncIterator[bytes]:
         """The speech for `text`; a fixed prompt falls back to its pre-rendered audio."""
@@ -86,17 +89,12 @@ class CallServices:
             for text in prompts.ALL:
                 self.prompt_audio[(text, fmt)] = await self.speech.synthesize(text, fmt)
 
-    async def save_ticket(self, session: CallSession, ticket: dict[str, Any]) -> None:
+    async def save_ticket(self, call_id: str, caller: str, ticket: dict[str, Any]) -> None:
         """Persist a complaint ticket the dialogue created (never lost: logged if no store)."""
-        record = {**ticket, "call_id": session.call_id, "caller": session.context.caller}
+        record = {**ticket, "call_id": call_id, "caller": caller}
         if self.escalation is not None:
             await self.escalation.create_ticket(record)
-        await self.records.event(session.call_id, "ticket", **redact_slots(record))
-
-    async def hand_off(self, session: CallSession, handoff: Handoff) -> None:
-        if self.handoffs is None:
-            raise RuntimeError("no handoff desk configured")
-        await self.handoffs.hand_off(session, handoff)
+        await self.records.event(call_id, "ticket", **redact_slots(record))
 
 
 SERVICES = web.AppKey("services", CallServices)

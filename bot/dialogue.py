@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from bot import prompts
 from bot.config import Settings
-from nlu.engine import BotTurn, Handoff
+from nlu.engine import BotTurn, technical_error_turn
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +22,7 @@ class UnavailableEngine:
         return self.why
 
     async def handle(self, call_id: str, user_input: object) -> BotTurn:
-        return BotTurn(texts=[prompts.APOLOGY], intent=None, confidence=0.0, slots={},
-                       handoff=Handoff("technical_error", "normal"), end_call=False, ticket=None)
+        return technical_error_turn()  # the call says the apology (bot/prompts.py)
 
     async def end_call(self, call_id: str) -> None:
         return None

@@ -79,7 +79,7 @@ async def open_services(settings: Settings, metrics: CallMetrics,
         services = CallServices(settings=settings, metrics=metrics, records=records, engine=engine,
                                 recognizers=recognizers, speech=speech, escalation=escalation,
                                 headroom=headroom)
-        services.handoffs = HandoffDesk(services)
+        services.handoffs = HandoffDesk(settings.escalation, escalation, records, metrics)
         await services.prerender_prompts(CHANNEL_FORMATS)
         yield services
 

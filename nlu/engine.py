@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 Priority = Literal["urgent", "complaint", "normal"]
 Expect = Literal["text", "digits", "yes_no"]
-APOLOGY = "I'm sorry, something went wrong on my side. Let me put you through to a colleague."
+TECHNICAL_ERROR = "technical_error"  # the handoff reason of a turn the dialogue could not take
 NO_INPUT = "Sorry, I didn't hear anything."
 HIDDEN_SLOTS = {"requested_slot", "session_started_metadata", "correction_field"}
 SAFE_DIGITS = re.compile(r"[^0-9*#]")
@@ -72,8 +72,9 @@ class DialogueEngine(Protocol):
 
 
 def technical_error_turn() -> BotTurn:
-    """What the caller hears when the dialogue fails: an apology and a person."""
-    return BotTurn([APOLOGY], handoff=Handoff("technical_error", "normal"))
+    """The dialogue failed: a person for the caller. No words: the call says its own apology
+    (one wording, pre-rendered, in bot/prompts.py)."""
+    return BotTurn([], handoff=Handoff(TECHNICAL_ERROR, "normal"))
 
 
 def turn_from_messages(messages: list[dict[str, Any]]) -> BotTurn:

@@ -34,6 +34,12 @@ class PlayResult:
     late_frames: int = 0
     max_late_ms: float = 0.0
     error: str | None = None
+    hung_up: bool = False  # the error was the far end going away, not a fault of ours
+
+    @property
+    def failed(self) -> bool:
+        """The audio source (synthesis) or the send broke: the caller missed part of it."""
+        return self.error is not None and not self.hung_up
 
 
 class _Cancelled(Exception):
@@ -111,6 +117,7 @@ class Player:
         start: float | None = None
         completed = False
         error: str | None = None
+        hung_up = False
         iterator = chunks.__aiter__()
         try:
             exhausted = False
@@ -146,10 +153,11 @@ class Player:
             pass
         except ConnectionError as exc:  # the caller hung up: an ordinary end, not a fault
             error = f"{type(exc).__name__}: {exc}"
+            hung_up = True
             log.info("playback stopped: %s", error)
-        except Exception as exc:  # a failed synthesis ends this play
+        except Exception as exc:  # a failed synthesis ends this play; the caller reports it
             error = f"{type(exc).__name__}: {exc}"
-            log.warning("playback stopped: %s", error)
+            log.info("playback stopped: %s", error)
         finally:
             self.playing = False
             self._cancel.clear()
@@ -160,4 +168,5 @@ class Player:
         return PlayResult(
             played_ms=self.played_ms, completed=completed, frames=self._frames,
             late_frames=late, max_late_ms=round(max_late, 1), error=error,
+            hung_up=hung_up,
         )

@@ -179,7 +179,7 @@ async def test_timeout_becomes_apology_and_handoff(agent):
     try:
         turn = await engine.handle("slow", Text("how do I activate my card"))
         assert turn.handoff == Handoff("technical_error", "normal")
-        assert turn.texts and "sorry" in turn.texts[0].lower()
+        assert turn.texts == []  # the call says its own apology (bot/prompts.py)
     finally:
         await engine.close()
 
