@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from bot.bench.server_proc import free_port
 from escalation.context import build_context
 from escalation.services import EscalationServices
 from escalation.web import setup_escalation
 
 from .fake_call_control import FakeCallControl
 from .helpers import until
-from .redis_server import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
