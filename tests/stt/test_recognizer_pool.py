@@ -257,7 +257,8 @@ async def test_a_worker_that_stops_answering_is_killed_and_replaced(speech):
 
 
 async def test_the_vosk_backend_runs_in_the_pool_too():
-    from bot.bench.corpus import korean_model_dir, korean_sentences, synthesize
+    from bot.bench.corpus import korean_model_dir, korean_sentences
+    from bot.caller.voices import synthesize
     from stt.audio import to_rate
     from stt.factory import RecognizerFactory
 
