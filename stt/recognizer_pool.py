@@ -277,12 +277,14 @@ def _ignore_result(future: asyncio.Future[bytes]) -> None:
 
 def _worker_args(
     backend: str, vosk: Path | None, lm: Path | None, warm: int, warm_rate: int,
-    mllr: Path | None = None, final_model: str | None = None, models_dir: Path | None = None,
-    final_window_s: float = 10.0,
+    mllr: Path | None, final_model: str | None, models_dir: Path | None,
+    final_window_s: float | None,
 ) -> list[str]:
     # Absolute paths: the worker resolves them on its own.
     args = ["--backend", backend, "--warm", str(warm), "--warm-rate", str(warm_rate)]
     if final_model:
+        if final_window_s is None:
+            raise ValueError("a neural final pass needs its window (stt.final_window_s)")
         args += ["--final-model", final_model, "--final-window", str(final_window_s)]
         if models_dir is not None:
             args += ["--models-dir", os.path.abspath(models_dir)]
@@ -309,21 +311,23 @@ class RecognizerPool:
     @classmethod
     async def start(
         cls,
-        backend: str = "auto",
+        backend: str,
         vosk_model_path: Path | None = None,
         domain_lm_path: Path | None = None,
-        workers: int = 2,
-        warm_decoders: int = 4,
+        *,
+        workers: int,
+        warm_decoders: int,
         warm_rate: int = 8000,
         request_timeout: float = REQUEST_TIMEOUT_S,
         mllr_path: Path | None = None,
         final_model: str | None = None,
         models_dir: Path | None = None,
-        final_window_s: float = 10.0,
+        final_window_s: float | None = None,
     ) -> RecognizerPool:
         """Start `workers` processes, each with `warm_decoders` decoders at `warm_rate`
-        ready and, with `final_model`, that neural model for final transcripts; returns
-        when all answered (RecognizerError if one cannot start)."""
+        ready and, with `final_model`, that neural model (and its `final_window_s`) for final
+        transcripts; returns when all answered (RecognizerError if one cannot start).
+        The configured values come from the bot's settings (stt.*); there are no defaults here."""
         if workers < 1:
             raise ValueError("a recognizer pool needs at least one worker")
         args = _worker_args(

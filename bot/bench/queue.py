@@ -99,10 +99,12 @@ async def _bench_store(store: str, target: dict[str, Any], args: argparse.Namesp
     import aiohttp
     from aiohttp import web
 
+    from bot.config import Settings
     from escalation.services import EscalationServices
     from escalation.web import setup_escalation
 
-    services = await EscalationServices.open(store=store, business_hours="always", **target)
+    services = await EscalationServices.open_from_settings(
+        Settings(), store=store, business_hours="always", spool_path=None, **target)
     runner = None
     sessions: list[Any] = []
     tasks: list[asyncio.Task[None]] = []
