@@ -1,7 +1,8 @@
-"""Typed, validated settings: `voicebot.yml` defaults, a user file, then VOICEBOT_* variables.
+"""Typed, validated settings: the defaults below, a user file, then VOICEBOT_* variables.
 
-Precedence (last wins): the defaults file shipped beside this module, the file given with
-`--config` (or `VOICEBOT_CONFIG`), then environment variables such as
+The classes here are the one source of every default; `voicebot.yml` beside this module lists
+them with what each means (a test keeps it in step). Precedence (last wins): these defaults,
+the file given with `--config` (or `VOICEBOT_CONFIG`), then environment variables such as
 `VOICEBOT_SERVER__PORT=9000` (section and key separated by a double underscore).
 """
 
@@ -15,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, validator
 
-DEFAULTS_FILE = Path(__file__).with_name("voicebot.yml")
+DEFAULTS_FILE = Path(__file__).with_name("voicebot.yml")  # the defaults, documented
 ENV_PREFIX = "VOICEBOT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -272,12 +273,12 @@ def load_settings(
 ) -> Settings:
     """Load and validate settings, or raise ConfigError with a one-line message."""
     environ = dict(os.environ) if environ is None else environ
-    data = _read_yaml(DEFAULTS_FILE)
+    data: dict[str, Any] = {}
     user_file = config_file or (
         Path(environ[ENV_PREFIX + "CONFIG"]) if environ.get(ENV_PREFIX + "CONFIG") else None
     )
     if user_file is not None:
-        data = _merge(data, _read_yaml(user_file))
+        data = _read_yaml(user_file)
     data = _merge(data, _env_overrides(environ))
     try:
         return Settings.parse_obj(data)

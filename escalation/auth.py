@@ -51,25 +51,35 @@ async def current_agent(request: web.Request) -> tuple[Any, dict[str, Any]] | No
     return (agent, session) if agent else None
 
 
-def require(role: str | None = None) -> Callable[[Handler], Handler]:
-    """Decorator: 401 without a session, 403 for a wrong role, bad CSRF token or foreign origin."""
+async def check_session(request: web.Request, roles: tuple[str, ...] = ()) -> web.Response | None:
+    """The one check of a console session: None when the request carries a live session of an
+    agent with one of `roles` (any role when empty), the session's CSRF token when it changes
+    state, and comes from the same origin (request["agent"] and request["session"] are then
+    set); else the 401 (no session) or 403 to answer."""
+    found = await current_agent(request)
+    if found is None:
+        return json_error(401, "login required")
+    agent, session = found
+    if roles and agent.role not in roles:
+        return json_error(403, f"{' or '.join(roles)} role required")
+    if request.method not in SAFE_METHODS:
+        token = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(token.encode(), session["csrf"].encode()):
+            return json_error(403, f"missing or wrong {CSRF_HEADER} header")
+    if not same_origin(request):
+        return json_error(403, "cross-origin request refused")
+    request["agent"], request["session"] = agent, session
+    return None
+
+
+def require(*roles: str) -> Callable[[Handler], Handler]:
+    """Decorator: the handler runs only for a session `check_session` accepts (of one of
+    `roles`; any role when none are named)."""
 
     def decorate(handler: Handler) -> Handler:
         async def wrapper(request: web.Request) -> web.StreamResponse:
-            found = await current_agent(request)
-            if found is None:
-                return json_error(401, "login required")
-            agent, session = found
-            if role and agent.role != role:
-                return json_error(403, f"{role} role required")
-            if request.method not in SAFE_METHODS:
-                token = request.headers.get(CSRF_HEADER, "")
-                if not hmac.compare_digest(token.encode(), session["csrf"].encode()):
-                    return json_error(403, f"missing or wrong {CSRF_HEADER} header")
-            if not same_origin(request):
-                return json_error(403, "cross-origin request refused")
-            request["agent"], request["session"] = agent, session
-            return await handler(request)
+            refused = await check_session(request, roles)
+            return refused if refused is not None else await handler(request)
 
         wrapper.__name__ = handler.__name__
         wrapper.__doc__ = handler.__doc__

@@ -19,11 +19,14 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
 
 from escalation.models import QueueEntry
-from escalation.store import StoreError, raise_store_errors
+from escalation.store import StoreError, store_errors
 
 log = logging.getLogger(__name__)
 BAND = 1e12  # seq stays far inside +-BAND/2, so the rank decides first
 T = TypeVar("T")
+
+
+_store_errors = store_errors("escalation store redis", RedisError, OSError)
 
 
 class RedisStore:
@@ -77,6 +80,7 @@ class RedisStore:
         except RedisError as exc:
             raise StoreError(f"escalation store redis: {exc}") from exc
 
+    @_store_errors
     async def enqueue(self, entry: QueueEntry) -> QueueEntry:
         entry.state = "waiting"
         try:
@@ -90,6 +94,7 @@ class RedisStore:
             raise StoreError(f"escalation store redis: {exc}") from exc
         return entry
 
+    @_store_errors
     async def get(self, call_id: str) -> QueueEntry | None:
         raw = await self.redis.get(self._k("e", call_id))
         return QueueEntry.from_json(raw) if raw else None
@@ -100,9 +105,11 @@ class RedisStore:
         raws = await self.redis.mget([self._k("e", cid.decode()) for cid in call_ids])
         return [QueueEntry.from_json(raw) for raw in raws if raw]
 
+    @_store_errors
     async def waiting(self) -> list[QueueEntry]:
         return await self._load(await self.redis.zrange(self._k("q"), 0, -1))
 
+    @_store_errors
     async def active(self) -> list[QueueEntry]:
         entries = await self._load(sorted(await self.redis.smembers(self._k("active"))))
         return sorted(entries, key=lambda e: (e.rank, e.seq))
@@ -139,14 +146,17 @@ class RedisStore:
 
         return await self._atomic([key, qkey] if to_head else [key], body)
 
+    @_store_errors
     async def transition(self, call_id: str, expect: Iterable[str],
                          changes: dict[str, Any]) -> QueueEntry | None:
         return await self._change(call_id, expect, changes, to_head=False)
 
+    @_store_errors
     async def requeue_head(self, call_id: str, expect: Iterable[str]) -> QueueEntry | None:
         changes = {"state": "waiting", "agent_id": None, "deadline": None, "connected_at": None}
         return await self._change(call_id, expect, changes, to_head=True)
 
+    @_store_errors
     async def remove(self, call_id: str) -> QueueEntry | None:
         key = self._k("e", call_id)
 
@@ -161,30 +171,34 @@ class RedisStore:
 
         return await self._atomic([key], body)
 
+    @_store_errors
     async def add_handle_time(self, seconds: float, keep: int = 50) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lpush(self._k("ht"), float(seconds))
             pipe.ltrim(self._k("ht"), 0, keep - 1)
             await pipe.execute()
 
+    @_store_errors
     async def handle_times(self, n: int = 20) -> list[float]:
         return [float(v) for v in await self.redis.lrange(self._k("ht"), 0, n - 1)]
 
+    @_store_errors
     async def put_record(self, kind: str, record_id: str, data: dict[str, Any]) -> None:
         await self.redis.hset(self._k("r", kind), record_id, json.dumps(data))
 
+    @_store_errors
     async def get_record(self, kind: str, record_id: str) -> dict[str, Any] | None:
         raw = await self.redis.hget(self._k("r", kind), record_id)
         return json.loads(raw) if raw else None
 
+    @_store_errors
     async def list_records(self, kind: str) -> list[dict[str, Any]]:
         items = await self.redis.hgetall(self._k("r", kind))
         records = [(k.decode(), json.loads(v)) for k, v in items.items()]
         records.sort(key=lambda kv: (float(kv[1].get("created_at", 0.0)), kv[0]))
         return [data for _, data in records]
 
+    @_store_errors
     async def delete_record(self, kind: str, record_id: str) -> bool:
         return bool(await self.redis.hdel(self._k("r", kind), record_id))
 
-
-raise_store_errors(RedisStore, "escalation store redis", RedisError, OSError)

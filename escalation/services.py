@@ -57,7 +57,7 @@ class EscalationServices:
 
     def __init__(self, store: EscalationStore, bus: EventBus, hours: BusinessHours, *,
                  answer_timeout_s: float, default_handle_time_s: float, session_ttl_s: float,
-                 cookie_secure: bool, sweep_interval_s: float, session_idle_s: float = 1800.0):
+                 cookie_secure: bool, sweep_interval_s: float, session_idle_s: float):
         self.store = store
         self.bus = bus
         self.hours = hours
@@ -83,17 +83,17 @@ class EscalationServices:
     async def open(
         cls,
         *,
-        store: str = "sqlite",
-        sqlite_path: str | Path = "var/escalation.sqlite3",
-        redis_url: str = "redis://127.0.0.1:6379/0",
-        redis_prefix: str = "esc:",
-        business_hours: str = "Mon-Fri 08:00-20:00",
-        timezone: str = "UTC",
-        answer_timeout_s: float = 20.0,
-        default_handle_time_s: float = 240.0,
-        session_ttl_s: float = 8 * 3600,
-        session_idle_s: float = 1800.0,
-        cookie_secure: bool = False,
+        store: str,
+        sqlite_path: str | Path,
+        redis_url: str,
+        redis_prefix: str,
+        business_hours: str,
+        timezone: str,
+        answer_timeout_s: float,
+        default_handle_time_s: float,
+        session_ttl_s: float,
+        session_idle_s: float,
+        cookie_secure: bool,
         sweep_interval_s: float = 1.0,
         call_control: CallControl | None = None,
         start_sweeper: bool = True,
@@ -101,6 +101,7 @@ class EscalationServices:
     ) -> EscalationServices:
         """Open the store and event bus; raises StoreError or HoursError with a one-line message.
 
+        The configuration has no defaults here: they are the bot's settings (`open_from_settings`).
         With `spool_path`, callback tasks and tickets made while the store is unreachable are
         kept in that local file and delivered by the sweeper when the store answers again."""
         hours = BusinessHours.parse(business_hours, timezone)
@@ -133,7 +134,7 @@ class EscalationServices:
             "spool_path": settings.data_path(esc.spool_path),
         }
         services = await cls.open(**{**args, **overrides})
-        services.audit.retention_days = getattr(esc, "audit_retention_days", 365)
+        services.audit.retention_days = esc.audit_retention_days
         return services
 
     async def close(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from escalation.models import ACTIVE_STATES, QueueEntry
-from escalation.store import StoreError, raise_store_errors
+from escalation.store import StoreError, store_errors
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queue (
@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (kind, id));
 CREATE INDEX IF NOT EXISTS records_created ON records(kind, created_at);
 """
+
+
+_store_errors = store_errors("escalation store sqlite", sqlite3.Error, OSError)
 
 
 class SqliteStore:
@@ -64,6 +67,7 @@ class SqliteStore:
         async with self._lock, self._db.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
 
+    @_store_errors
     async def enqueue(self, entry: QueueEntry) -> QueueEntry:
         entry.state = "waiting"
         async with self._lock:
@@ -84,6 +88,7 @@ class SqliteStore:
             raise
         return entry
 
+    @_store_errors
     async def get(self, call_id: str) -> QueueEntry | None:
         rows = await self._read("SELECT data FROM queue WHERE call_id=?", (call_id,))
         return QueueEntry.from_json(rows[0][0]) if rows else None
@@ -92,9 +97,11 @@ class SqliteStore:
         sql = f"SELECT data FROM queue WHERE {where} ORDER BY rank, seq"
         return [QueueEntry.from_json(row[0]) for row in await self._read(sql, params)]
 
+    @_store_errors
     async def waiting(self) -> list[QueueEntry]:
         return await self._select("state='waiting'")
 
+    @_store_errors
     async def active(self) -> list[QueueEntry]:
         marks = ",".join("?" * len(ACTIVE_STATES))
         return await self._select(f"state IN ({marks})", ACTIVE_STATES)
@@ -133,14 +140,17 @@ class SqliteStore:
             raise
         return entry
 
+    @_store_errors
     async def transition(self, call_id: str, expect: Iterable[str],
                          changes: dict[str, Any]) -> QueueEntry | None:
         return await self._update(call_id, expect, changes)
 
+    @_store_errors
     async def requeue_head(self, call_id: str, expect: Iterable[str]) -> QueueEntry | None:
         changes = {"state": "waiting", "agent_id": None, "deadline": None, "connected_at": None}
         return await self._update(call_id, expect, changes, to_head=True)
 
+    @_store_errors
     async def remove(self, call_id: str) -> QueueEntry | None:
         async with self._lock:
             async with self._db.execute("SELECT data FROM queue WHERE call_id=?", (call_id,)) as cur:
@@ -150,32 +160,36 @@ class SqliteStore:
             await self._db.execute("DELETE FROM queue WHERE call_id=?", (call_id,))
         return QueueEntry.from_json(row[0])
 
+    @_store_errors
     async def add_handle_time(self, seconds: float, keep: int = 50) -> None:
         await self._write("INSERT INTO handle_times(seconds) VALUES (?)", (float(seconds),))
         await self._write(
             "DELETE FROM handle_times WHERE id <= (SELECT MAX(id) FROM handle_times) - ?", (keep,)
         )
 
+    @_store_errors
     async def handle_times(self, n: int = 20) -> list[float]:
         sql = "SELECT seconds FROM handle_times ORDER BY id DESC LIMIT ?"
         return [row[0] for row in await self._read(sql, (n,))]
 
+    @_store_errors
     async def put_record(self, kind: str, record_id: str, data: dict[str, Any]) -> None:
         await self._write(
             "INSERT OR REPLACE INTO records(kind, id, created_at, data) VALUES (?,?,?,?)",
             (kind, record_id, float(data.get("created_at", 0.0)), json.dumps(data)),
         )
 
+    @_store_errors
     async def get_record(self, kind: str, record_id: str) -> dict[str, Any] | None:
         rows = await self._read("SELECT data FROM records WHERE kind=? AND id=?", (kind, record_id))
         return json.loads(rows[0][0]) if rows else None
 
+    @_store_errors
     async def list_records(self, kind: str) -> list[dict[str, Any]]:
         sql = "SELECT data FROM records WHERE kind=? ORDER BY created_at, id"
         return [json.loads(row[0]) for row in await self._read(sql, (kind,))]
 
+    @_store_errors
     async def delete_record(self, kind: str, record_id: str) -> bool:
         return await self._write("DELETE FROM records WHERE kind=? AND id=?", (kind, record_id)) > 0
 
-
-raise_store_errors(SqliteStore, "escalation store sqlite", sqlite3.Error, OSError)

@@ -8,38 +8,35 @@ call returns, so a crash of the bot never loses a waiting caller or a ticket.
 from __future__ import annotations
 
 import functools
-import inspect
-from collections.abc import Iterable
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
 
 from escalation.models import QueueEntry
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class StoreError(RuntimeError):
     """The store cannot be reached or used; the message says which and why."""
 
 
-def raise_store_errors(cls: type, label: str, *errors: type[BaseException]) -> type:
-    """Make every public async method of a store class raise StoreError for `errors` (the
-    driver's own exceptions), so callers handle one kind of failure: store unavailable."""
-    for name, method in list(vars(cls).items()):
-        if name.startswith("_") or name in ("open", "close") or not inspect.iscoroutinefunction(method):
-            continue
-        setattr(cls, name, _translating(method, label, errors))
-    return cls
+def store_errors(label: str, *errors: type[BaseException]) -> Callable[[F], F]:
+    """A decorator for a store's public methods: the driver's own `errors` become StoreError,
+    so callers handle one kind of failure: store unavailable."""
 
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await method(self, *args, **kwargs)
+            except StoreError:
+                raise
+            except errors as exc:
+                raise StoreError(f"{label}: {exc}") from exc
 
-def _translating(method: Any, label: str, errors: tuple[type[BaseException], ...]) -> Any:
-    @functools.wraps(method)
-    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await method(self, *args, **kwargs)
-        except StoreError:
-            raise
-        except errors as exc:
-            raise StoreError(f"{label}: {exc}") from exc
+        return wrapper  # type: ignore[return-value]
 
-    return wrapper
+    return decorate
 
 
 class EscalationStore(Protocol):

@@ -59,7 +59,7 @@ class Digits:
 
 @dataclass
 class Event:
-    name: Literal["call_start", "no_input", "barge_in"]
+    name: Literal["call_start", "no_input"]
 
 
 UserInput = Text | Digits | Event
@@ -219,8 +219,6 @@ class RasaEngine:
     async def handle(self, call_id: str, user_input: UserInput) -> BotTurn:
         """One caller turn; never raises (failures become an apology and a handoff)."""
         state = self._calls.setdefault(call_id, _CallState())
-        if isinstance(user_input, Event) and user_input.name == "barge_in":
-            return BotTurn(texts=[], expect=state.last_expect)
         message = self._message_for(state, user_input)
         if message is None:  # no_input, or silence recognised as an empty text
             return BotTurn([NO_INPUT, *state.last_texts], expect=state.last_expect)

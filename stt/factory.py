@@ -65,17 +65,6 @@ class RecognizerFactory:
                 self._mllr_path = None
                 PocketsphinxRecognizer(8000, self._lm_path)
 
-    @classmethod
-    def load(
-        cls,
-        backend: Backend = "auto",
-        vosk_model_path: Path | None = None,
-        domain_lm_path: Path | None = None,
-        mllr_path: Path | None = None,
-    ) -> RecognizerFactory:
-        """Same as the constructor (reads like the other `load` helpers)."""
-        return cls(backend, vosk_model_path, domain_lm_path, mllr_path)
-
     @property
     def backend_name(self) -> str:
         return "vosk" if self._vosk_model is not None else "pocketsphinx"

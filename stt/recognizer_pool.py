@@ -16,15 +16,14 @@ import itertools
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 
 from stt import pool_wire as wire
 from stt.recognizer import RecognizerError, Transcript
+from stt.worker_processes import WorkerProcesses, spawn_process, stop_process
 
 log = logging.getLogger(__name__)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # for `-m stt.recognizer_worker`
 MAX_PENDING = 100  # requests in flight per stream: 2 s of 20 ms frames
 REQUEST_TIMEOUT_S = 10.0  # a worker this late is no use to a live call: replace it
 MAX_WRITE_BUFFER = 4 * 1024 * 1024  # bytes queued to one worker's stdin
@@ -91,14 +90,7 @@ class _Worker:
             await self._reap()
 
     async def _reap(self) -> None:
-        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
-            self.proc.stdin.close()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 2.0)
-        except asyncio.TimeoutError:  # it closed stdout but hangs: do not leave it behind
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
-            await self.proc.wait()
+        await stop_process(self.proc, 2.0)  # it closed stdout but may hang: do not leave it behind
 
     def fail(self, error: str) -> None:
         """Mark the worker dead and fail everything waiting on it."""
@@ -143,14 +135,7 @@ class _Worker:
 
     async def stop(self, timeout: float) -> None:
         """Close stdin (the worker exits on EOF); kill it if it does not go in time."""
-        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
-            self.proc.stdin.close()
-        try:
-            await asyncio.wait_for(self.proc.wait(), timeout)
-        except asyncio.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
-            await self.proc.wait()
+        await stop_process(self.proc, timeout)
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
@@ -292,12 +277,14 @@ def _ignore_result(future: asyncio.Future[bytes]) -> None:
 
 def _worker_args(
     backend: str, vosk: Path | None, lm: Path | None, warm: int, warm_rate: int,
-    mllr: Path | None = None, final_model: str | None = None, models_dir: Path | None = None,
-    final_window_s: float = 10.0,
+    mllr: Path | None, final_model: str | None, models_dir: Path | None,
+    final_window_s: float | None,
 ) -> list[str]:
     # Absolute paths: the worker resolves them on its own.
     args = ["--backend", backend, "--warm", str(warm), "--warm-rate", str(warm_rate)]
     if final_model:
+        if final_window_s is None:
+            raise ValueError("a neural final pass needs its window (stt.final_window_s)")
         args += ["--final-model", final_model, "--final-window", str(final_window_s)]
         if models_dir is not None:
             args += ["--models-dir", os.path.abspath(models_dir)]
@@ -317,30 +304,30 @@ class RecognizerPool:
         self._args = args
         self._timeout = request_timeout
         self._size = workers
-        self._workers: list[_Worker] = []
-        self._spawning: set[asyncio.Task[_Worker]] = set()
+        self._procs = WorkerProcesses("recognizer", self._start_worker, RecognizerError)
         self._stream_ids = itertools.count(1)
-        self._closed = False
         self._hello: dict[str, object] = {}
 
     @classmethod
     async def start(
         cls,
-        backend: str = "auto",
+        backend: str,
         vosk_model_path: Path | None = None,
         domain_lm_path: Path | None = None,
-        workers: int = 2,
-        warm_decoders: int = 4,
+        *,
+        workers: int,
+        warm_decoders: int,
         warm_rate: int = 8000,
         request_timeout: float = REQUEST_TIMEOUT_S,
         mllr_path: Path | None = None,
         final_model: str | None = None,
         models_dir: Path | None = None,
-        final_window_s: float = 10.0,
+        final_window_s: float | None = None,
     ) -> RecognizerPool:
         """Start `workers` processes, each with `warm_decoders` decoders at `warm_rate`
-        ready and, with `final_model`, that neural model for final transcripts; returns
-        when all answered (RecognizerError if one cannot start)."""
+        ready and, with `final_model`, that neural model (and its `final_window_s`) for final
+        transcripts; returns when all answered (RecognizerError if one cannot start).
+        The configured values come from the bot's settings (stt.*); there are no defaults here."""
         if workers < 1:
             raise ValueError("a recognizer pool needs at least one worker")
         args = _worker_args(
@@ -348,55 +335,25 @@ class RecognizerPool:
             final_model, models_dir, final_window_s,
         )
         pool = cls(args, workers, request_timeout)
-        results = await asyncio.gather(*(pool._spawn() for _ in range(workers)), return_exceptions=True)
-        failed = [r for r in results if isinstance(r, BaseException)]
-        if failed:
-            await pool.close()
-            raise failed[0]
+        await pool._procs.start(workers)
         return pool
 
-    async def _spawn(self) -> _Worker:
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{path}" if path else ROOT}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "stt.recognizer_worker", *self._args,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            # Its own session: a Ctrl-C to the server's process group must not kill the
-            # workers before the server has drained its calls.
-            start_new_session=True,
-            env=env,
-        )
+    async def _start_worker(self) -> _Worker:
+        proc = await spawn_process("stt.recognizer_worker", *self._args)
         worker = _Worker(proc, self._worker_exited, self._timeout)
         try:
             self._hello = await worker.handshake()
         except BaseException:
             await worker.stop(timeout=1.0)
             raise
-        if self._closed:
-            await worker.stop(timeout=1.0)
-            raise RecognizerError("recognizer pool is closed")
-        self._workers.append(worker)
         return worker
 
     def _worker_exited(self, worker: _Worker) -> None:
-        if worker not in self._workers:
-            return
-        self._workers.remove(worker)
-        if self._closed:
-            return
-        log.error("%s; starting a new recognizer worker", worker.error)
-        task = asyncio.create_task(self._spawn())
-        self._spawning.add(task)
-        task.add_done_callback(self._spawned)
-
-    def _spawned(self, task: asyncio.Task[_Worker]) -> None:
-        self._spawning.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("recognizer worker could not be replaced: %s", task.exception())
+        self._procs.replace(worker, worker.error)
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._procs.closed
 
     @property
     def backend_name(self) -> str:
@@ -422,19 +379,19 @@ class RecognizerPool:
 
     @property
     def worker_pids(self) -> list[int]:
-        return [w.pid for w in self._workers]
+        return [w.pid for w in self._procs.workers]
 
     async def _live_worker(self) -> _Worker:
         while True:
-            if self._closed:
+            if self._procs.closed:
                 raise RecognizerError("recognizer pool is closed")
-            live = [w for w in self._workers if w.alive]
+            live = [w for w in self._procs.workers if w.alive]
             if live:
                 return min(live, key=lambda w: (w.streams, len(w.pending)))
-            if not self._spawning:  # every replacement failed: try once more now
-                await self._spawn()
+            if not self._procs.spawning:  # every replacement failed: try once more now
+                await self._procs.add()
                 continue
-            await asyncio.wait(set(self._spawning), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(set(self._procs.spawning), return_when=asyncio.FIRST_COMPLETED)
 
     async def open(self, sample_rate: int) -> PooledRecognizer:
         """A recognizer stream for one call on the least-loaded live worker (a worker that
@@ -460,14 +417,7 @@ class RecognizerPool:
 
     async def close(self, timeout: float = 5.0) -> None:
         """Stop every worker (open streams then raise RecognizerError)."""
-        self._closed = True
-        for task in list(self._spawning):
-            task.cancel()
-        await asyncio.gather(*self._spawning, return_exceptions=True)
-        workers, self._workers = list(self._workers), []
-        for worker in workers:
-            worker.fail("recognizer pool is closed")
-        await asyncio.gather(*(w.stop(timeout) for w in workers))
+        await self._procs.close(timeout, before_stop=lambda w: w.fail("recognizer pool is closed"))
 
     async def __aenter__(self) -> RecognizerPool:
         return self

@@ -180,13 +180,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vosk-model", type=Path, default=None)
     parser.add_argument("--domain-lm", type=Path, default=None)
     parser.add_argument("--mllr", type=Path, default=None, help="telephone MLLR transform (pocketsphinx)")
-    parser.add_argument("--warm", type=int, default=4)
+    parser.add_argument("--warm", type=int, required=True, help="decoders kept ready (stt.warm_recognizers)")
     parser.add_argument("--warm-rate", type=int, default=8000)
     parser.add_argument("--max-idle", type=int, default=12, help="most idle decoders kept after a burst")
     parser.add_argument("--final-model", default=None, help="neural final-pass model (stt.final_backend)")
     parser.add_argument("--models-dir", type=Path, default=Path("models"))
-    parser.add_argument("--final-window", type=float, default=10.0, help="Whisper's shortest window (s)")
+    parser.add_argument("--final-window", type=float, default=None,
+                        help="Whisper's shortest window in s (stt.final_window_s; needed with --final-model)")
     args = parser.parse_args(argv)
+    if args.final_model and args.final_window is None:
+        parser.error("--final-model needs --final-window")
     # The server drains calls on Ctrl-C and then closes our stdin; ignore the signal here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,

@@ -12,17 +12,14 @@ import contextlib
 import itertools
 import json
 import logging
-import os
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from stt.worker_processes import WorkerProcesses, spawn_process, stop_process
 from tts.synthesizer import Audio, TtsError, VoiceParams
 
 log = logging.getLogger(__name__)
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_ATTEMPTS = 3  # a request whose worker died is retried on another (a poison text kills 3)
 
 
@@ -50,16 +47,7 @@ class _Worker:
 
     @classmethod
     async def spawn(cls, params: VoiceParams, timeout_s: float, nice: int = 0) -> _Worker:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tts.worker", json.dumps(params.__dict__), str(nice),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
-            # A session of its own: Ctrl-C or a SIGTERM to the server's process group must not
-            # kill the workers before the server has drained its calls (it stops them itself;
-            # if the server dies, the worker sees EOF on its stdin and exits).
-            start_new_session=True,
-        )
+        proc = await spawn_process("tts.worker", json.dumps(params.__dict__), str(nice))
         assert proc.stdout is not None
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), timeout_s)
@@ -67,9 +55,7 @@ class _Worker:
         except (asyncio.TimeoutError, ValueError) as exc:
             hello = {"error": f"worker did not start ({type(exc).__name__})"}
         if not hello.get("ready"):
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
+            await stop_process(proc, 0)
             raise TtsError(f"text-to-speech worker failed: {hello.get('error')}")
         return cls(proc, int(hello["native_rate"]))
 
@@ -93,10 +79,9 @@ class _Worker:
             raise WorkerDied(f"worker {self.pid} lost ({type(exc).__name__})") from exc
         return Audio(pcm, header["rate"]), float(header["synth_ms"])
 
-    async def stop(self) -> None:
-        if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
+    async def stop(self, timeout: float = 0) -> None:
+        """Kill it (its answer to a request in flight is of no use any more)."""
+        await stop_process(self.proc, 0)
         await self.died
 
 
@@ -114,31 +99,27 @@ class Pyttsx3Synthesizer:
         self.nice = nice  # workers run at a lower CPU priority than the event loop
         self.last_synth_ms = 0.0
         self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
-        self._workers: list[_Worker | None] = []
+        # A worker that cannot be replaced is tried again every second: synthesis is not
+        # optional, and a request waits in the queue meanwhile.
+        self._procs = WorkerProcesses("tts", self._start_worker, TtsError, retry_s=1.0)
         self._runners: list[asyncio.Task[None]] = []
         self._seq = itertools.count()
-        self.restarts = 0
-        self._closing = False
+
+    @property
+    def restarts(self) -> int:
+        return self._procs.restarts
+
+    async def _start_worker(self) -> _Worker:
+        return await _Worker.spawn(self.voice, self.start_timeout_s, self.nice)
 
     async def start(self) -> None:
         """Spawn and warm up every worker; raises TtsError with the reason if one cannot start."""
         if self._runners:
             return
-        started = await asyncio.gather(
-            *(_Worker.spawn(self.voice, self.start_timeout_s, self.nice) for _ in range(self.size)),
-            return_exceptions=True,
-        )
-        failed = [w for w in started if isinstance(w, BaseException)]
-        if failed:
-            for w in started:
-                if isinstance(w, _Worker):
-                    await w.stop()
-            raise failed[0]
-        self._workers = list(started)  # type: ignore[arg-type]
-        self._runners = [asyncio.create_task(self._run(i)) for i in range(self.size)]
+        await self._procs.start(self.size)
+        self._runners = [asyncio.create_task(self._run(w)) for w in self._procs.workers]
 
     async def close(self) -> None:
-        self._closing = True
         for task in self._runners:
             task.cancel()
         for task in self._runners:
@@ -149,14 +130,11 @@ class Pyttsx3Synthesizer:
             job = self._queue.get_nowait()
             if not job.future.done():
                 job.future.set_exception(TtsError("text-to-speech is shutting down"))
-        for worker in self._workers:
-            if worker is not None:
-                await worker.stop()
-        self._workers = []
+        await self._procs.close()
 
     def pids(self) -> list[int]:
         """Process ids of the live workers (for tests and diagnostics)."""
-        return [w.pid for w in self._workers if w is not None and w.proc.returncode is None]
+        return [w.pid for w in self._procs.workers if w.proc.returncode is None]
 
     async def synthesize(
         self, text: str, sample_rate: int | None = None, priority: int = 0
@@ -191,31 +169,17 @@ class Pyttsx3Synthesizer:
             return await getter
         return None
 
-    async def _replace(self, slot: int, reason: str) -> _Worker:
-        old = self._workers[slot]
-        self._workers[slot] = None
-        if old is not None:
-            log.warning("tts worker %s replaced: %s", old.pid, reason)
-            await old.stop()
-        if self._closing:
+    async def _replace(self, old: _Worker, reason: str) -> _Worker:
+        await old.stop()
+        replacing = self._procs.replace(old, f"tts worker {old.pid} replaced: {reason}")
+        if replacing is None:
             raise asyncio.CancelledError  # shutting down: no replacements
-        self.restarts += 1
-        while True:
-            try:
-                worker = await _Worker.spawn(self.voice, self.start_timeout_s, self.nice)
-                break
-            except TtsError as exc:
-                log.error("%s; retrying in 1 s", exc)
-                await asyncio.sleep(1.0)
-        self._workers[slot] = worker
-        return worker
+        return await replacing
 
-    async def _run(self, slot: int) -> None:
-        worker = self._workers[slot]
-        assert worker is not None
+    async def _run(self, worker: _Worker) -> None:
         while True:
             if worker.died.done():
-                worker = await self._replace(slot, f"exited with status {worker.died.result()}")
+                worker = await self._replace(worker, f"exited with status {worker.died.result()}")
             job = await self._next_job(worker)
             if job is None or job.future.done():  # died while idle, or the caller gave up
                 continue
@@ -234,7 +198,7 @@ class Pyttsx3Synthesizer:
                     self._queue.put_nowait(job)  # another worker may take it while we respawn
                 elif not job.future.done():
                     job.future.set_exception(TtsError(f"text-to-speech failed {MAX_ATTEMPTS} times: {reason}"))
-                worker = await self._replace(slot, reason)
+                worker = await self._replace(worker, reason)
                 continue
             except TtsError as exc:  # the worker answered with an error: it is still in sync
                 if not job.future.done():
@@ -243,7 +207,7 @@ class Pyttsx3Synthesizer:
             except Exception as exc:  # a garbled answer: do not trust this worker's stream
                 if not job.future.done():
                     job.future.set_exception(TtsError(f"synthesis failed: {exc!r}"))
-                worker = await self._replace(slot, f"bad answer ({exc!r})")
+                worker = await self._replace(worker, f"bad answer ({exc!r})")
                 continue
             self.last_synth_ms = result[1]
             if not job.future.done():
@@ -251,7 +215,7 @@ class Pyttsx3Synthesizer:
 
     @property
     def native_rate(self) -> int:
-        live = [w for w in self._workers if w is not None]
+        live = self._procs.workers
         return live[0].native_rate if live else 22050
 
     def describe(self) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from bot.config import Settings
 
 ORDER = ["stt", "nlu", "tts", "latency", "load"]
 QUICK = {
-    "stt": ["--asterisk", "20", "--sentences", "12", "--voices", "flite:rms", "--models", "domain+mllr"],
+    "stt": ["--asterisk", "20", "--sentences", "12", "--voices", "rms", "--models", "domain+mllr"],
     "nlu": ["--limit", "300"],
     "tts": ["--n", "10"],
     "latency": ["--calls", "1,5", "--turns", "2"],

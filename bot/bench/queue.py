@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.bench.report import add_json_argument, emit, summary
+from bot.bench.server_proc import free_port
 
 ACCEPTANCE_P95_MS = 200.0
 
@@ -41,19 +42,13 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _temporary_redis(workdir: Path):
     """A private redis-server (AOF, fsync always: the durable setting we recommend)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server not found: apt-get install redis-server, or pass --redis-url")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir), "--appendonly", "yes",
          "--appendfsync", "always", "--save", "", "--logfile", "redis.log"],
@@ -104,10 +99,12 @@ async def _bench_store(store: str, target: dict[str, Any], args: argparse.Namesp
     import aiohttp
     from aiohttp import web
 
+    from bot.config import Settings
     from escalation.services import EscalationServices
     from escalation.web import setup_escalation
 
-    services = await EscalationServices.open(store=store, business_hours="always", **target)
+    services = await EscalationServices.open_from_settings(
+        Settings(), store=store, business_hours="always", spool_path=None, **target)
     runner = None
     sessions: list[Any] = []
     tasks: list[asyncio.Task[None]] = []
@@ -133,7 +130,7 @@ async def _bench_store(store: str, target: dict[str, Any], args: argparse.Namesp
         setup_escalation(app, services)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        port = _free_port()
+        port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         base = f"http://127.0.0.1:{port}"
         seen: dict[str, float] = {}

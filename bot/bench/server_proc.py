@@ -13,55 +13,77 @@ from pathlib import Path
 
 import psutil
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
 
 def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-class BenchServer:
-    """A server subprocess on free loopback ports, with its own data directory."""
+class ServerProcess:
+    """A real `voicebot serve` subprocess on free loopback ports, with its own data directory
+    (`directory`, else a temporary one removed at `stop`) and extra VOICEBOT_* in `env`."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, directory: Path | None = None,
+                 cwd: Path | None = None) -> None:
         self.port = free_port()
-        self.secret = ""  # an API token (calls:read) for this server, made once it is ready
-        self.tmp = tempfile.TemporaryDirectory(prefix="voicebot-bench-")
+        self.audiosocket_port = free_port()
+        self._tmp = None if directory else tempfile.TemporaryDirectory(prefix="voicebot-server-")
+        self.directory = directory or Path(self._tmp.name)  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/twilio/media"
-        self.log_path = Path(self.tmp.name) / "server.log"
-        full_env = {**os.environ, "VOICEBOT_PATHS__DATA_DIR": str(Path(self.tmp.name) / "var"),
-                    "VOICEBOT_CALLS__AUDIOSOCKET_PORT": str(free_port()),
-                    "VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00", **(env or {})}
-        self.env = full_env
+        self.log_path = self.directory / "server.log"
+        self.env = {**os.environ, "VOICEBOT_PATHS__DATA_DIR": str(self.directory / "var"),
+                    "VOICEBOT_CALLS__AUDIOSOCKET_PORT": str(self.audiosocket_port), **(env or {})}
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(self.port)],
-                                     env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+                                     cwd=cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         self.ps = psutil.Process(self.proc.pid)
 
-    def wait_ready(self, timeout_s: float = 240.0) -> None:
+    def wait_ready(self, path: str = "/readyz", timeout_s: float = 240.0) -> None:
+        """Wait until `path` answers 200; RuntimeError if the server exits or is too slow."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
+                raise RuntimeError(f"server exited with status {self.proc.returncode}: "
+                                   f"{self.log()[-2000:]}")
             try:
-                with urllib.request.urlopen(self.base_url + "/readyz", timeout=1) as response:
+                with urllib.request.urlopen(self.base_url + path, timeout=1) as response:
                     if response.status == 200:
-                        break
+                        return
             except OSError:
                 time.sleep(0.2)
-        else:
-            raise RuntimeError("server did not become ready")
-        self.secret = self.make_token("bench")
+        raise RuntimeError(f"server did not answer {path} within {timeout_s:g} s")
 
-    def make_token(self, name: str, scopes: tuple[str, ...] = ("calls:read",)) -> str:
-        """An API token in this server's own store (as `voicebot tokens add` would make)."""
+    def make_token(self, name: str, *scopes: str) -> str:
+        """An API token in this server's own store, as `voicebot tokens add` makes one
+        (scope calls:read unless `scopes` say otherwise)."""
         import asyncio
 
         from bot.caller.api_token import make_token
         from bot.config import load_settings
 
-        return asyncio.run(make_token(load_settings(environ=self.env), name, list(scopes)))
+        coro = make_token(load_settings(environ=self.env), name, list(scopes or ("calls:read",)))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coro)
+        import concurrent.futures  # called from a running loop (async test): use a thread
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coro).result()
+
+    def reader_token(self) -> str:
+        """One calls:read token for this server, made on first use."""
+        if not getattr(self, "_reader_token", ""):
+            self._reader_token = self.make_token("tests-reader")
+        return self._reader_token
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
     def cpu_seconds(self) -> float:
         return tree_cpu_seconds(self.ps)
@@ -69,10 +91,25 @@ class BenchServer:
     def rss_mb(self) -> float:
         return tree_rss_bytes(self.ps) / 1024 / 1024
 
-    def stop(self) -> None:
-        stop_process(self.proc)
+    def stop(self) -> int:
+        """Stop the server (it drains its calls first); its exit status."""
+        returncode = stop_process(self.proc)
         self._log.close()
-        self.tmp.cleanup()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+        return returncode
+
+
+class BenchServer(ServerProcess):
+    """A server for a benchmark: open hours, and an API token (calls:read) once it is ready."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__({"VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00", **(env or {})})
+        self.secret = ""
+
+    def wait_ready(self, path: str = "/readyz", timeout_s: float = 240.0) -> None:
+        super().wait_ready(path, timeout_s)
+        self.secret = self.make_token("bench")
 
 
 def stop_process(proc: subprocess.Popen, timeout_s: float = 30.0) -> int:

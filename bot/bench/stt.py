@@ -19,13 +19,14 @@ from typing import Any
 
 from bot.bench.report import add_json_argument, emit
 
+VOICE_LABELS = {"festival_slt": "slt-hts"}  # column labels in the table
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("stt", help="word error rate and real-time factor per recognizer")
     parser.add_argument("--asterisk", type=int, default=150, help="Asterisk prompts (0: skip)")
     parser.add_argument("--sentences", type=int, default=None,
                         help="in-domain caller sentences (default: all; 0: skip)")
-    parser.add_argument("--voices", default=None, help="comma-separated, e.g. flite:rms,flite:slt")
+    parser.add_argument("--voices", default=None, help="caller voices, comma-separated, e.g. rms,slt")
     parser.add_argument("--models", default="domain+mllr,whisper-tiny.en,whisper-base,moonshine-base",
                         help="neural final-pass models (whisper-tiny.en, whisper-base, "
                              "moonshine-base); pocketsphinx: generic (its LM), domain "
@@ -46,8 +47,6 @@ def register(sub: Any) -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="decode each set N times, each in a fresh process, and report the "
                              "medians: pocketsphinx does not decode identically twice")
-    parser.add_argument("--cache", type=Path, default=Path("var/bench-cache/stt"),
-                        help="synthesized speech cache")
     add_json_argument(parser)
     parser.set_defaults(func=run)
 
@@ -127,9 +126,10 @@ def _recognizer(name: str, settings: Any) -> tuple[str, Any] | None:
     return label, PocketsphinxRecognizer(8000, lm)
 
 
-def _korean_row(cache: Path) -> list[Any]:
-    from bot.bench.corpus import korean_model_dir, korean_sentences, synthesize
+def _korean_row() -> list[Any]:
+    from bot.bench.corpus import korean_model_dir, korean_sentences
     from bot.bench.wer import wer
+    from bot.caller.voices import synthesize
     from stt.audio import to_rate
     from stt.factory import RecognizerFactory
 
@@ -230,7 +230,7 @@ def median_of_runs(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 def _row(detail: dict[str, Any], delay: dict[str, Any] | None) -> list[Any]:
     by_voice = detail["wer_by_voice"]
-    voices = " / ".join(f"{v.split(':')[-1][:4]} {w:.0%}" for v, w in by_voice.items())
+    voices = " / ".join(f"{VOICE_LABELS.get(v, v)} {w:.0%}" for v, w in by_voice.items())
     timing = f"{delay['delay_p50_ms']:.0f} / {delay['delay_p95_ms']:.0f}" if delay else "-"
     memory = f"{delay['worker_rss_mb']:.0f}" if delay else "-"
     return [detail["model"], detail["set"], detail["utterances"], detail["wer"], detail["rtf"],
@@ -241,20 +241,18 @@ def _row(detail: dict[str, Any], delay: dict[str, Any] | None) -> list[Any]:
 
 def _test_sets(args: argparse.Namespace, settings: Any) -> dict[str, list[tuple[str, bytes, str]]]:
     from bot.bench.corpus import (
-        VOICES,
         asterisk_prompts,
         caller_sentences,
         digit_strings,
         human_digits,
         load_8k,
-        mix_noise,
-        speech_power,
         spoken_digit_text,
         telephone_speech,
     )
+    from bot.caller.noise import mix_noise, speech_power
+    from bot.caller.voices import VOICES
 
     voices = tuple(args.voices.split(",")) if args.voices else VOICES
-    cache = settings.path(args.cache)
     sets: dict[str, list[tuple[str, bytes, str]]] = {}
     if args.asterisk:
         sets["Asterisk prompts"] = [
@@ -265,21 +263,21 @@ def _test_sets(args: argparse.Namespace, settings: Any) -> dict[str, list[tuple[
         sentences = sentences[:: max(1, len(sentences) // max(args.sentences, 1))][: args.sentences]
     if sentences:
         sets["in-domain, 8 kHz mu-law"] = [
-            (s, telephone_speech(s, v, cache), v) for v in voices for s in sentences
+            (s, telephone_speech(s, v), v) for v in voices for s in sentences
         ]  # each voice's sentences in turn: a caller speaks several in one call
     noisy = caller_sentences()[:: 5][: args.noise_sentences]
     for snr in [float(x) for x in args.snr.split(",") if x.strip()]:
         items = []
-        for n, (text, voice) in enumerate((t, v) for v in ("flite:kal", "flite:slt") for t in noisy):
-            pcm = telephone_speech(text, voice, cache)
+        for n, (text, voice) in enumerate((t, v) for v in ("kal", "slt") for t in noisy):
+            pcm = telephone_speech(text, voice)
             items.append((text, mix_noise(pcm, snr, speech_power(pcm, 8000), seed=n), voice))
         sets[f"in-domain + pink noise {snr:g} dB"] = items
     if args.digits:
         strings = digit_strings(args.digits)
         sets["digit strings, human (Asterisk digits)"] = [(" ".join(d), human_digits(d), "human") for d in strings]
         sets["digit strings, flite kal / slt"] = [
-            (" ".join(d), telephone_speech(spoken_digit_text(d), v, cache), v)
-            for v in ("flite:kal", "flite:slt") for d in strings
+            (" ".join(d), telephone_speech(spoken_digit_text(d), v), v)
+            for v in ("kal", "slt") for d in strings
         ]
     return sets
 
@@ -296,6 +294,7 @@ def _delay_items(sets: dict[str, list[tuple[str, bytes, str]]], count: int) -> l
 
 def run(args: argparse.Namespace, settings: Any) -> int:
     from bot.bench.corpus import CorpusError
+    from bot.caller.voices import VoiceError
     from stt.neural_models import MODELS, resolve_final_model
 
     if args.turns_per_call < 1 or args.repeat < 1:
@@ -303,7 +302,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         return 2
     try:
         sets = _test_sets(args, settings)
-    except CorpusError as exc:
+    except (CorpusError, VoiceError) as exc:
         print(f"voicebot bench stt: {exc}", file=sys.stderr)
         return 2
     default = resolve_final_model(settings.stt.final_backend, settings.path(settings.paths.models_dir))
@@ -312,7 +311,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     details: list[dict[str, Any]] = []
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
         if name == "vosk-ko":
-            rows.append(_korean_row(settings.path(args.cache)))
+            rows.append(_korean_row())
             continue
         try:
             runs = [

@@ -66,9 +66,6 @@ class AudioSocketCall:
         # sending is all a clear needs.
         return None
 
-    async def mark(self, name: str) -> None:
-        return None
-
     async def transfer(self, target: str) -> bool:
         # The dialplan continues after AudioSocket() and asks /asterisk/transfer/<uuid>.
         self._transfers[self.call_uuid] = target

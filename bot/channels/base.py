@@ -1,7 +1,7 @@
 """The contract between a channel adapter and a call session.
 
-A channel decodes its wire protocol into inbound events (audio, keypad, mark, hangup) and
-offers `send_audio`, `clear`, `mark`, `transfer` and `hangup` for the way back.
+A channel decodes its wire protocol into inbound events (audio, keypad, hangup) and
+offers `send_audio`, `clear`, `transfer` and `hangup` for the way back.
 """
 
 from __future__ import annotations
@@ -35,16 +35,11 @@ class DtmfIn:
 
 
 @dataclass(frozen=True)
-class MarkPlayed:
-    name: str
-
-
-@dataclass(frozen=True)
 class HangupIn:
     reason: str = "caller_hangup"
 
 
-InboundEvent = AudioIn | DtmfIn | MarkPlayed | HangupIn
+InboundEvent = AudioIn | DtmfIn | HangupIn
 
 
 class ChannelClosed(ConnectionError):
@@ -63,9 +58,6 @@ class Channel(Protocol):
 
     async def clear(self) -> None:
         """Tell the far end to drop audio it has buffered but not yet played."""
-
-    async def mark(self, name: str) -> None:
-        """Ask to be told (MarkPlayed) when everything sent so far has been played."""
 
     async def transfer(self, target: str) -> bool:
         """Hand the call to `target` (number or SIP URI); False if this channel cannot."""

@@ -47,9 +47,6 @@ class BrowserCall:
         if not self.ws.closed:
             await self.ws.send_str(json.dumps({"type": "clear"}))
 
-    async def mark(self, name: str) -> None:
-        return None
-
     async def transfer(self, target: str) -> bool:
         return False  # a browser call can only reach an agent through the console
 

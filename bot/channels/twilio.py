@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import WebSocketError, WSMsgType, web
 
-from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn, MarkPlayed
+from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn
 from bot.channels.twilio_auth import signature_valid
 from bot.server import SETTINGS, STREAM_TOKENS
 from stt.audio import AudioFrame, mulaw_to_pcm16
@@ -46,9 +46,6 @@ class TwilioStream:
         self.stream_sid = stream_sid
         self.call_sid = call_sid
         self._transfers = transfers
-        self._mark_seq = 0
-        self.pending_marks: set[str] = set()
-        self.cleared_marks: set[str] = set()
 
     async def _send(self, message: dict[str, Any]) -> None:
         if self.ws.closed:
@@ -60,23 +57,8 @@ class TwilioStream:
         await self._send({"event": "media", "streamSid": self.stream_sid, "media": {"payload": payload}})
 
     async def clear(self) -> None:
-        # Marks not yet echoed belong to audio Twilio will now drop: they were not played.
-        self.cleared_marks |= self.pending_marks
-        self.pending_marks.clear()
         if not self.ws.closed:
             await self._send({"event": "clear", "streamSid": self.stream_sid})
-
-    async def mark(self, name: str) -> None:
-        self.pending_marks.add(name)
-        await self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
-
-    def mark_played(self, name: str) -> bool:
-        """Record an echoed mark; False when it was cleared before being played."""
-        self.pending_marks.discard(name)
-        if name in self.cleared_marks:
-            self.cleared_marks.discard(name)
-            return False
-        return True
 
     async def transfer(self, target: str) -> bool:
         # Ending the stream makes Twilio fetch the <Connect action> URL, which answers <Dial>.
@@ -211,9 +193,7 @@ async def _pump(ws: web.WebSocketResponse, channel: TwilioStream, put) -> None:
                 digit = str(_field(message, "dtmf", "digit"))
                 await put(DtmfIn(digit))
             elif event == "mark":
-                name = str(_field(message, "mark", "name"))
-                if channel.mark_played(name):
-                    await put(MarkPlayed(name))
+                _field(message, "mark", "name")  # we send no marks; an echo is only checked
             elif event == "stop":
                 break
             elif event in ("connected", "start"):

@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="voicebot",
         description="Self-hosted voice bot for tier-1 inbound customer calls.",
     )
-    parser.add_argument("--config", type=Path, help="YAML file overriding bot/voicebot.yml")
+    parser.add_argument("--config", type=Path, help="YAML file overriding the defaults (bot/voicebot.yml lists them)")
     parser.add_argument("--log-json", action="store_true", help="log JSON lines")
     parser.add_argument(
         "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level"

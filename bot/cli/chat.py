@@ -3,7 +3,7 @@
 On a terminal: a prompt, the bot's words, and a line saying the handoff or hang-up.
 When stdin is not a terminal: one caller line per input line, one JSON object per turn
 (text, intent, confidence, responses, handoff, end_call, slots, ticket, expect).
-A line `#digits 1234` sends keypad digits; `#no_input` and `#barge_in` send those events.
+A line `#digits 1234` sends keypad digits; `#no_input` sends that event.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def parse_line(line: str) -> Any:
     stripped = line.strip()
     if stripped.startswith("#digits"):
         return Digits(stripped[len("#digits") :].strip())
-    if stripped in ("#no_input", "#barge_in"):
-        return Event(stripped[1:])
+    if stripped == "#no_input":
+        return Event("no_input")
     return Text(stripped)
 
 

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bot.voice_tests import cli as voice_cli
+
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
@@ -22,18 +24,15 @@ def register(sub: Any) -> None:
     parser.add_argument("--out", type=Path, help="keep Rasa's detailed results in this folder")
     parser.add_argument("--min-accuracy", type=float, default=0.9,
                         help="fail when an NLU test file scores below this (default 0.9)")
-    # `voicebot test voice [PATHS] [--url URL] [--junit PATH]`: voice scenarios (bot/voice_tests/cli.py).
-    parser.add_argument("mode", nargs="?", choices=["voice"],
-                        help="'voice': place the voice scenarios as real calls (voicebot test voice --help)")
-    parser.add_argument("voice_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
+    modes = parser.add_subparsers(dest="mode", metavar="MODE")
+    voice = modes.add_parser("voice", help="place the voice scenarios as real calls",
+                             description=voice_cli.DESCRIPTION)
+    voice_cli.add_arguments(voice)
+    voice.set_defaults(func=voice_cli.run)
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    if getattr(args, "mode", None) == "voice":
-        from bot.voice_tests.cli import main as voice_main
-
-        return voice_main(args.voice_args, settings)
     from bot.cli.train import quiet_rasa
 
     quiet_rasa()

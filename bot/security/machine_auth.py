@@ -8,7 +8,7 @@ import logging
 
 from aiohttp import web
 
-from escalation.auth import COOKIE, current_agent, json_error, same_origin, services_of
+from escalation.auth import COOKIE, check_session, json_error, services_of
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +37,14 @@ async def authorize(request: web.Request, scope: str, roles: tuple[str, ...] = R
         await services.audit.record(request["principal"], "token_use", request.remote, request.path)
         return None
     if roles and request.cookies.get(COOKIE):
-        found = await current_agent(request)
-        if found is not None:
-            agent, _ = found
-            if not same_origin(request):
-                return json_error(403, "cross-origin request refused")
-            if agent.role not in roles:
-                return json_error(403, f"role {' or '.join(roles)} required")
+        refused = await check_session(request, roles)
+        if refused is None:
+            agent = request["agent"]
             request["principal"] = f"agent:{agent.username}"
             await services.audit.record(agent.username, "view", request.remote, request.path)
             return None
+        if refused.status == 403:  # a session, but not one that may read this
+            return refused
     return json_error(401, "a console session or an API token is required")
 
 

@@ -13,12 +13,14 @@ from typing import Any
 DEFAULT_DIR = "nlu/tests/voice"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="voicebot test voice",
-        description="Place every voice scenario (YAML in nlu/tests/voice/) as a real call over the "
-        "Twilio protocol, against a server started for the run (or --url), and check what the bot "
-        "did against the scenario's expectations.")
+DESCRIPTION = (
+    "Place every voice scenario (YAML in nlu/tests/voice/) as a real call over the Twilio "
+    "protocol, against a server started for the run (or --url), and check what the bot did "
+    "against the scenario's expectations.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `voicebot test voice`."""
     parser.add_argument("paths", nargs="*", type=Path, help=f"scenario files or folders (default {DEFAULT_DIR})")
     parser.add_argument("--url", help="a running bot's Twilio media URL, e.g. ws://host:8080/twilio/media")
     parser.add_argument("--token", help="API token (scope calls:read) for --url's call records "
@@ -27,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--concurrency", type=int, default=4, help="calls at a time (default 4)")
     parser.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
     parser.add_argument("--check", action="store_true", help="only load and check the files, place no calls")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voicebot test voice", description=DESCRIPTION)
+    add_arguments(parser)
     return parser
 
 
@@ -40,8 +47,12 @@ async def _run_against(scenarios: list, args: argparse.Namespace, settings: Any,
 
 
 def main(argv: list[str], settings: Any) -> int:
-    """Entry point for `voicebot test voice ...` (argv: the words after `voice`)."""
-    args = build_parser().parse_args(argv)
+    """`voicebot test voice ...` from its words after `voice`."""
+    return run(build_parser().parse_args(argv), settings)
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    """Run the scenarios `args` name (parsed by `add_arguments`); the exit status."""
     from bot.voice_tests.report import scenario_text, summary_text, write_junit
     from bot.voice_tests.runner import ScenarioResult, run_with_servers
     from bot.voice_tests.scenario import ScenarioError, load_all

@@ -60,20 +60,6 @@ class ScenarioResult:
         return "PASS" if self.passed else "FAIL"
 
 
-async def _hear(call: TwilioCaller, timeout_s: float, max_s: float, quiet_s: float = 0.8) -> BotReply:
-    """The bot's reply: from its first frame until `quiet_s` without audio, at most `max_s` long
-    (hold music never goes quiet)."""
-    clears = call.log.clears
-    if await call.wait_bot_audio(timeout_s):
-        first = time.monotonic()
-        while not call.log.closed_by_bot and time.monotonic() - first < max_s:
-            since_last = time.monotonic() - call.log.media_times[-1]
-            if since_last >= quiet_s:
-                break
-            await asyncio.sleep(min(0.05, quiet_s - since_last))
-    return call.take_reply(BotReply(), clears)
-
-
 async def _hear_until_barge(call: TwilioCaller, barge_in_ms: int, timeout_s: float) -> BotReply:
     """The start of the bot's reply, for a next turn that talks over it after `barge_in_ms`."""
     clears = call.log.clears
@@ -85,7 +71,7 @@ async def _hear_until_barge(call: TwilioCaller, barge_in_ms: int, timeout_s: flo
 async def _reply(call: TwilioCaller, next_turn: Turn | None, expects_handoff: bool) -> BotReply:
     if next_turn is not None and next_turn.barge_in_ms is not None:
         return await _hear_until_barge(call, next_turn.barge_in_ms, REPLY_TIMEOUT_S)
-    return await _hear(call, REPLY_TIMEOUT_S, HOLD_REPLY_S if expects_handoff else MAX_REPLY_S)
+    return await call.listen(REPLY_TIMEOUT_S, max_s=HOLD_REPLY_S if expects_handoff else MAX_REPLY_S)
 
 
 def _fill(result: TurnResult, reply: BotReply, call: TwilioCaller) -> None:
@@ -131,7 +117,7 @@ async def run_scenario(scenario: Scenario, url: str, token: str,
                 busy = bool(call.log.media_times) and time.monotonic() - call.log.media_times[-1] < 0.1
                 next_turn = turns[index + 1] if index + 1 < len(turns) else None
                 if turn.action == "silence":
-                    reply = await _hear(call, float(turn.value), MAX_REPLY_S)
+                    reply = await call.listen(float(turn.value), max_s=MAX_REPLY_S)
                     reply.latency_ms = None  # nothing was said, so there is nothing to time
                 elif busy and turn.barge_in_ms is None:
                     reply = await _reply(call, next_turn, "handoff" in turn.expect)

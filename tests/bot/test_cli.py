@@ -38,6 +38,14 @@ def test_every_benchmark_has_help(name: str) -> None:
     assert f"usage: voicebot bench {name}" in result.stdout
 
 
+def test_voice_tests_help_shows_their_options() -> None:
+    result = voicebot("test", "voice", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "usage: voicebot test voice" in result.stdout
+    for option in ("--url", "--token", "--junit", "--concurrency", "--tag", "--check"):
+        assert option in result.stdout
+
+
 def test_no_subcommand_prints_usage_and_exits_2() -> None:
     result = voicebot()
     assert result.returncode == 2

@@ -7,16 +7,32 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.config import ConfigError, load_settings
+from bot.config import DEFAULTS_FILE, ConfigError, Settings, load_settings
 from tests.conftest import PROJECT_ROOT
 
 
-def test_defaults_load_from_the_checked_in_file() -> None:
+def test_defaults_are_the_typed_settings() -> None:
     settings = load_settings(environ={})
+    assert settings == Settings()
     assert settings.server.host == "127.0.0.1"
     assert settings.server.port == 8080
     assert settings.stt.end_silence_ms == 500
+
+
+def test_voicebot_yml_documents_every_setting_with_its_default() -> None:
+    """bot/voicebot.yml is the annotated copy of the defaults: every key it names exists with
+    the same value, and every setting is named there."""
+    documented = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    assert set(documented) == set(Settings.__fields__)
+    defaults = Settings()
+    for section, model in Settings.__fields__.items():
+        keys = documented[section] or {}
+        assert set(keys) == set(model.type_.__fields__), section
+        parsed = model.type_.parse_obj(keys)  # the yml's text read as the setting's type
+        for key in keys:
+            assert getattr(parsed, key) == getattr(getattr(defaults, section), key), f"{section}.{key}"
 
 
 def test_environment_overrides_one_key_with_its_type() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ServerProcess, wait_for_http
+from tests.conftest import ServerProcess
 
 E2E_ENV = {
     "VOICEBOT_STT__NO_INPUT_TIMEOUT_S": "4",
@@ -17,14 +17,8 @@ E2E_ENV = {
 
 def start_e2e_server(tmp: Path, env: dict[str, str] | None = None) -> ServerProcess:
     """A real server with the e2e settings (plus `env`), once /readyz answers."""
-    server = ServerProcess({**E2E_ENV, **(env or {})}, tmp)
-    try:
-        wait_for_http(server.base_url + "/readyz", timeout_s=180, proc=server.proc)
-    except TimeoutError:
-        server.stop()
-        raise AssertionError(f"server did not become ready:\n{server.log()}") from None
+    server = ServerProcess({**E2E_ENV, **(env or {})}, tmp).start("/readyz", timeout_s=180)
     server.token = server.reader_token()  # reads call records (scope calls:read)
-    server.ws_url = server.base_url.replace("http://", "ws://") + "/twilio/media"
     return server
 
 

@@ -14,9 +14,8 @@ from aiohttp import web
 
 from bot.caller.twilio_client import TwilioCaller
 from bot.caller.voices import speak
-from escalation.services import EscalationServices
 from escalation.web import setup_escalation
-from tests.escalation.helpers import api_session, queue_of, until
+from tests.escalation.helpers import api_session, open_services, queue_of, until
 
 pytestmark = pytest.mark.slow
 PASSWORD = "agent-e2e-password"
@@ -25,7 +24,7 @@ DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 async def add_agent(data_dir: Path, username: str, role: str = "agent") -> None:
     """An agent through the store API (the CLI path is in test_escalation_console)."""
-    services = await EscalationServices.open(store="sqlite", sqlite_path=data_dir / "escalation.sqlite3",
+    services = await open_services(store="sqlite", sqlite_path=data_dir / "escalation.sqlite3",
                                              start_sweeper=False)
     try:
         if await services.agents.get(username) is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from escalation.services import EscalationServices
+from tests.escalation.helpers import open_services
 
 from .redis_server import RedisServer
 
@@ -30,7 +31,7 @@ def service_args(kind: str, tmp_path: Path, redis_server: RedisServer) -> dict:
 @pytest.fixture(params=["sqlite", "redis"])
 async def services(request: pytest.FixtureRequest, tmp_path: Path,
                    redis_server: RedisServer) -> AsyncIterator[EscalationServices]:
-    svc = await EscalationServices.open(
+    svc = await open_services(
         **service_args(request.param, tmp_path, redis_server),
         business_hours="always", answer_timeout_s=0.3, sweep_interval_s=0.1,
     )

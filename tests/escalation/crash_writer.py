@@ -6,7 +6,7 @@ import asyncio
 import sys
 
 from escalation.context import build_context
-from escalation.services import EscalationServices
+from tests.escalation.helpers import open_services
 
 PRIORITIES = ["normal", "urgent", "complaint", "normal", "urgent",
               "complaint", "normal", "normal", "urgent", "complaint"]
@@ -24,7 +24,7 @@ def caller_context(i: int):
 
 async def main(backend: str, target: str, prefix: str) -> None:
     args = {"sqlite_path": target} if backend == "sqlite" else {"redis_url": target, "redis_prefix": prefix}
-    services = await EscalationServices.open(store=backend, start_sweeper=False, **args)
+    services = await open_services(store=backend, start_sweeper=False, **args)
     for i in range(10):
         await services.enqueue(caller_context(i))
     for i in range(5):

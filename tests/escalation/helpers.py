@@ -9,6 +9,14 @@ from typing import Any
 
 import aiohttp
 
+from bot.config import Settings
+from escalation.services import EscalationServices
+
+
+async def open_services(**overrides: Any) -> EscalationServices:
+    """EscalationServices with the configured defaults (bot/config.py), no spool, and `overrides`."""
+    return await EscalationServices.open_from_settings(Settings(), **{"spool_path": None, **overrides})
+
 
 async def until(fetch: Callable[[], Awaitable[Any]], ok: Callable[[Any], bool],
                 timeout: float = 5.0, step: float = 0.05) -> Any:

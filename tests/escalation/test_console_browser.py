@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from bot.bench.server_proc import free_port
 from escalation.context import build_context
-from escalation.services import EscalationServices
 from escalation.web import setup_escalation
+from tests.escalation.helpers import open_services
 
 from .fake_call_control import FakeCallControl
 from .helpers import until
-from .redis_server import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 async def console(tmp_path: Path):
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (listed in scripts/apt-test.txt)")
-    services = await EscalationServices.open(store="sqlite", sqlite_path=tmp_path / "esc.sqlite3",
+    services = await open_services(store="sqlite", sqlite_path=tmp_path / "esc.sqlite3",
                                              business_hours="always", answer_timeout_s=10)
     services.call_control = FakeCallControl()
     await services.agents.add("alice", "alice-password", display_name="Alice Agent")

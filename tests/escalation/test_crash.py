@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from escalation.services import EscalationServices
+from tests.escalation.helpers import open_services
 
 from .crash_writer import PRIORITIES, caller_context
 from .redis_server import RedisServer
@@ -34,7 +34,7 @@ def run_writer_and_kill(backend: str, target: str, prefix: str = "crash:") -> No
 
 
 async def check_everything_survived(**open_args) -> None:
-    services = await EscalationServices.open(start_sweeper=False, **open_args)
+    services = await open_services(start_sweeper=False, **open_args)
     try:
         waiting = await services.store.waiting()
         expected = sorted(range(10), key=lambda i: (RANK[PRIORITIES[i]], i))

@@ -10,7 +10,8 @@ from bot.agent_bridge import BotCallControl
 from bot.call_registry import CallRegistry
 from escalation.bridge import CallElsewhere, CallGone
 from escalation.context import build_context
-from escalation.services import NODE_TTL_S, EscalationServices
+from escalation.services import NODE_TTL_S
+from tests.escalation.helpers import open_services
 
 from .conftest import service_args
 
@@ -25,8 +26,8 @@ def ctx(call_id: str, node: str | None, priority: str = "normal") -> dict:
 async def two_nodes(request, tmp_path, redis_server):
     """Two bot processes sharing one store (for SQLite: the same file, as after a restart)."""
     args = service_args(request.param, tmp_path, redis_server)
-    a = await EscalationServices.open(**args, business_hours="always", start_sweeper=False)
-    b = await EscalationServices.open(**args, business_hours="always", start_sweeper=False)
+    a = await open_services(**args, business_hours="always", start_sweeper=False)
+    b = await open_services(**args, business_hours="always", start_sweeper=False)
     await a.heartbeat()
     await b.heartbeat()
     yield a, b

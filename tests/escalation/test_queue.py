@@ -7,6 +7,7 @@ import pytest
 
 from escalation.context import build_context
 from escalation.services import EscalationError, EscalationServices
+from tests.escalation.helpers import open_services
 
 from .helpers import until
 
@@ -147,8 +148,8 @@ async def test_two_machines_share_one_redis_queue(redis_server):
     """Two bot processes' services on one Redis: one queue, events everywhere, one winner."""
     args = {"store": "redis", "redis_url": redis_server.url, "redis_prefix": "two-machines:",
             "business_hours": "always"}
-    a = await EscalationServices.open(**args)
-    b = await EscalationServices.open(**args)
+    a = await open_services(**args)
+    b = await open_services(**args)
     try:
         sub_b = b.bus.subscribe()
         await a.enqueue(ctx("x1", "urgent"))

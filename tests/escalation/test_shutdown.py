@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-from escalation.services import EscalationServices
+from tests.escalation.helpers import open_services
 
 from .conftest import service_args
 
 
 async def test_close_ends_a_sweeper_whose_cancellation_was_swallowed(tmp_path, redis_server):
-    svc = await EscalationServices.open(
+    svc = await open_services(
         **service_args("redis", tmp_path, redis_server),
         business_hours="always", answer_timeout_s=0.3, sweep_interval_s=0.05,
     )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from escalation.services import EscalationServices
 from escalation.store import StoreError
+from tests.escalation.helpers import open_services
 
 from .redis_server import RedisServer
 
@@ -20,7 +20,7 @@ CONTEXT = {"call_id": "CA-out", "caller": "+15550100999", "reason": "request_hum
 
 async def test_redis_outage_spools_callbacks_and_tickets_and_loses_nothing(tmp_path: Path) -> None:
     redis = RedisServer(tmp_path / "redis").start()
-    svc = await EscalationServices.open(store="redis", redis_url=redis.url, business_hours="always",
+    svc = await open_services(store="redis", redis_url=redis.url, business_hours="always",
                                         spool_path=tmp_path / "spool.sqlite3", start_sweeper=False)
     try:
         queued = await svc.enqueue({**CONTEXT, "call_id": "CA-before"})
@@ -55,13 +55,13 @@ async def test_spooled_records_survive_a_restart_of_the_bot(tmp_path: Path) -> N
     redis = RedisServer(tmp_path / "redis").start()
     args = {"store": "redis", "redis_url": redis.url, "spool_path": tmp_path / "spool.sqlite3",
             "start_sweeper": False}
-    svc = await EscalationServices.open(**args)
+    svc = await open_services(**args)
     redis.stop()
     record, spooled = await svc.keep_callback("", CONTEXT, "CA-out", "request_human", "urgent")
     assert spooled
     await svc.spool.close()  # the process ends with Redis still down
     redis = RedisServer(redis.directory, redis.port).start()
-    svc = await EscalationServices.open(**args)
+    svc = await open_services(**args)
     try:
         assert await svc.deliver_spool() == 1
         assert (await svc.callbacks.get(record["id"]))["priority"] == "urgent"
@@ -72,7 +72,7 @@ async def test_spooled_records_survive_a_restart_of_the_bot(tmp_path: Path) -> N
 
 async def test_a_locked_sqlite_store_spools_the_callback(tmp_path: Path) -> None:
     db = tmp_path / "esc.sqlite3"
-    svc = await EscalationServices.open(store="sqlite", sqlite_path=db, spool_path=tmp_path / "spool.sqlite3",
+    svc = await open_services(store="sqlite", sqlite_path=db, spool_path=tmp_path / "spool.sqlite3",
                                         start_sweeper=False)
     try:
         await svc.enqueue({**CONTEXT, "call_id": "CA-before"})
@@ -98,7 +98,7 @@ async def test_console_api_answers_503_while_the_store_is_unreachable(tmp_path: 
     from escalation.web import setup_escalation
 
     redis = RedisServer(tmp_path / "redis").start()
-    svc = await EscalationServices.open(store="redis", redis_url=redis.url, start_sweeper=False)
+    svc = await open_services(store="redis", redis_url=redis.url, start_sweeper=False)
     try:
         await svc.agents.add("erin", "erin-password-1")
         app = web.Application()

@@ -140,13 +140,11 @@ async def test_goodbye_ends_the_call(engine, call):
     assert "Goodbye" in turn.texts[-1]
 
 
-async def test_repeat_no_input_and_barge_in(engine, call):
+async def test_repeat_and_no_input(engine, call):
     faq, again = await say(engine, call, "what exchange rate do you use", "say that again")
     assert again.intent == "repeat" and again.texts == faq.texts
     [silence] = await say(engine, call, Event("no_input"))
     assert silence.texts[0] == "Sorry, I didn't hear anything." and silence.texts[1:] == faq.texts
-    [barge] = await say(engine, call, Event("barge_in"))
-    assert barge.texts == [] and barge.handoff is None
 
 
 async def test_calls_have_separate_trackers(engine):

@@ -15,13 +15,13 @@ import pytest
 from aiohttp import web
 
 from bot.app import build_application
+from bot.bench.server_proc import free_port
 from bot.call_records import CallRecords
 from bot.call_services import SERVICES
 from bot.config import Settings, load_settings
 from bot.server import app_runner
 from escalation.services import EscalationServices
 from escalation.web import SERVICES_KEY as ESCALATION_KEY
-from tests.conftest import free_port
 
 TWILIO_AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 PASSWORD = "correct horse battery"

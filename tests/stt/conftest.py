@@ -6,14 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.corpus import (
-    VOICES,
-    Prompt,
-    asterisk_prompts,
-    caller_sentences,
-    load_8k,
-    telephone_speech,
-)
+from bot.bench.corpus import Prompt, asterisk_prompts, caller_sentences, load_8k, telephone_speech
+from bot.caller.voices import VOICES
 
 # Every 26th in-domain sentence: 8 sentences x 5 voices.
 TEST_SENTENCES = caller_sentences()[::26][:8]
@@ -26,14 +20,9 @@ def asterisk_items() -> list[tuple[Prompt, bytes]]:
 
 
 @pytest.fixture(scope="session")
-def speech_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("speech")
-
-
-@pytest.fixture(scope="session")
-def caller_speech(speech_cache) -> list[tuple[str, str, bytes]]:
+def caller_speech() -> list[tuple[str, str, bytes]]:
     """(sentence, voice, 8 kHz PCM16 after the mu-law telephone path) for 8 sentences x 5 voices."""
-    return [(s, v, telephone_speech(s, v, speech_cache)) for s in TEST_SENTENCES for v in VOICES]
+    return [(s, v, telephone_speech(s, v)) for s in TEST_SENTENCES for v in VOICES]
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soxr
 
-from bot.bench.corpus import synthesize
+from bot.caller.voices import synthesize
 from bot.cli import main
 
 PROMPT = "/usr/share/asterisk/sounds/en/tt-monkeysintro.wav"  # "They have been carried away by monkeys."
@@ -30,7 +30,7 @@ def _write_wav(path, pcm: bytes, rate: int) -> None:
 
 
 def test_transcribe_a_44k_file_with_partials_and_json(tmp_path, capsys, lm_env):
-    pcm, rate = synthesize("I lost my card yesterday and I want to block it", "flite:slt")
+    pcm, rate = synthesize("I lost my card yesterday and I want to block it", "slt")
     path = tmp_path / "caller.wav"
     silence = b"\x00\x00" * 22050
     at_44k = soxr.resample(np.frombuffer(pcm, "<i2"), rate, 44100).astype("<i2").tobytes()
@@ -83,12 +83,12 @@ def test_models_fetch_fails_clearly_offline_and_status_lists(tmp_path, capsys, m
     assert any(k.startswith("vosk") and v is False for k, v in rows.items())
 
 
-def test_bench_stt_and_vad_quick_runs(tmp_path, capsys, lm_env, speech_cache):
+def test_bench_stt_and_vad_quick_runs(tmp_path, capsys, lm_env):
     out = tmp_path / "stt.json"
     assert main(["bench", "stt", "--asterisk", "3", "--sentences", "2", "--voices",
-                 "flite:rms,flite:kal", "--models", "generic,domain,whisper-tiny.en", "--snr", "10",
+                 "rms,kal", "--models", "generic,domain,whisper-tiny.en", "--snr", "10",
                  "--noise-sentences", "1", "--digits", "2", "--delay-items", "2",
-                 "--cache", str(speech_cache), "--repeat", "2", "--json", str(out)]) == 0
+                 "--repeat", "2", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
     sets = {"Asterisk prompts", "in-domain, 8 kHz mu-law", "in-domain + pink noise 10 dB",
             "digit strings, human (Asterisk digits)", "digit strings, flite kal / slt"}

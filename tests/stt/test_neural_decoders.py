@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.bench.corpus import human_digits, noise
+from bot.bench.corpus import human_digits
 from bot.bench.wer import wer
+from bot.caller.noise import noise
 from bot.config import PROJECT_ROOT
 from nlu.digits import spoken_digits
 from stt.final_pass import FinalPass

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from bot.bench.corpus import VOICES
 from bot.bench.wer import wer
+from bot.caller.voices import VOICES
 from stt.factory import RecognizerFactory
 from stt.pocketsphinx_backend import PocketsphinxRecognizer
 from stt.streaming import StreamingRecognizer
@@ -51,7 +51,7 @@ def test_domain_model_recognizes_callers_in_every_voice(caller_speech, domain_lm
 
 def test_recognizer_resets_between_utterances(caller_speech, domain_lm):
     recognizer = PocketsphinxRecognizer(8000, domain_lm)
-    (_, _, dropped), (sentence, _, pcm) = caller_speech[2], caller_speech[7]  # flite:rms voice
+    (_, _, dropped), (sentence, _, pcm) = caller_speech[2], caller_speech[7]  # the rms voice
     recognizer.accept(dropped[: len(dropped) // 2])
     recognizer.reset()  # e.g. a barge-in that turned out to be noise
     partials, transcript = _transcribe(recognizer, pcm)

@@ -257,7 +257,8 @@ async def test_a_worker_that_stops_answering_is_killed_and_replaced(speech):
 
 
 async def test_the_vosk_backend_runs_in_the_pool_too():
-    from bot.bench.corpus import korean_model_dir, korean_sentences, synthesize
+    from bot.bench.corpus import korean_model_dir, korean_sentences
+    from bot.caller.voices import synthesize
     from stt.audio import to_rate
     from stt.factory import RecognizerFactory
 
@@ -283,12 +284,13 @@ async def test_the_vosk_backend_runs_in_the_pool_too():
 
 
 async def test_with_a_neural_final_pass_partials_stream_and_finals_are_neural(speech):
-    from bot.config import PROJECT_ROOT
+    from bot.config import PROJECT_ROOT, Settings
     from stt.neural_models import DEFAULT_FINAL_MODEL
 
     pool = await RecognizerPool.start("pocketsphinx", workers=2, warm_decoders=1,
                                       final_model=DEFAULT_FINAL_MODEL,
-                                      models_dir=PROJECT_ROOT / "models")
+                                      models_dir=PROJECT_ROOT / "models",
+                                      final_window_s=Settings().stt.final_window_s)
     try:
         assert pool.final_model == DEFAULT_FINAL_MODEL
         streams = [await pool.open(8000) for _ in range(2)]

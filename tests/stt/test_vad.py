@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bench.corpus import mix_noise, speech_power
 from bot.bench.report import percentile
 from bot.bench.vad_eval import build_stream, run_endpointer, score
+from bot.caller.noise import mix_noise, speech_power
 from stt.audio import AudioFormatError, AudioFrame, resample, split_frames
 from stt.vad import Endpointer, NoInput, SpeechEnded, SpeechStarted
 

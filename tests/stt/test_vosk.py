@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bench.corpus import korean_model_dir, korean_sentences, synthesize
+from bot.bench.corpus import korean_model_dir, korean_sentences
+from bot.caller.voices import synthesize
 from stt.audio import to_rate
 from stt.factory import RecognizerFactory
 from stt.vosk_backend import VoskRecognizer, load_model, loaded_models
