@@ -112,8 +112,8 @@ async def call_rig(tmp: Path, **escalation: object) -> AsyncIterator[Rig]:
         setattr(settings.escalation, key, value)
     metrics = CallMetrics()
     records = await CallRecords(tmp / "calls.db").open()
-    queue = await EscalationServices.open(
-        store="sqlite", sqlite_path=tmp / "escalation.sqlite3", business_hours="always",
+    queue = await EscalationServices.open_from_settings(
+        settings, store="sqlite", sqlite_path=tmp / "escalation.sqlite3", business_hours="always",
         start_sweeper=False, spool_path=tmp / "spool.sqlite3")
     registry = CallRegistry()
     control = BotCallControl(registry, queue)
