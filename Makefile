@@ -31,7 +31,7 @@ run: train
 
 test: test-setup train
 	@$(BIN)/ruff check .
-	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 $(PYTEST_ARGS)
 
 lint: setup
 	@$(BIN)/ruff check .

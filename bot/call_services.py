@@ -52,7 +52,7 @@ class CallServices:
         calls = self.settings.calls
         if in_progress >= calls.max_concurrent_calls:
             return "busy", f"{in_progress} calls in progress reach calls.max_concurrent_calls"
-        overloaded = self.headroom.overloaded() if calls.admission == "headroom" else None
+        overloaded = self.headroom.refusal(in_progress) if calls.admission == "headroom" else None
         return ("overloaded", overloaded) if overloaded else None
 
     async def open_recognizer(self, sample_rate: int) -> PooledRecognizer:

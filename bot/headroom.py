@@ -8,6 +8,14 @@ the event loop waking late (it paces every call's audio), outbound frames sent l
 final transcripts arriving late after the end of speech (the recognizer workers falling
 behind). While any is over its limit, new callers hear the busy message;
 `calls.max_concurrent_calls` stays a hard cap on top.
+
+The signals trail the load: a call admitted now costs its share only once the caller speaks,
+10-20 s later, so callers waiting for a line would all be let in during the quiet moment
+before it shows (offered twice its capacity, the bot took 62 calls where it could carry 12).
+So admission also keeps a ceiling learned from overload, as a congestion window: the number of
+calls at which overload was seen, minus one, lowered by one more for every further window
+that stays overloaded, and raised by one after each window without overload at the ceiling
+(one step per window: the readings that caused the last step linger that long).
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ class Headroom:
         self._lags: collections.deque[tuple[float, float]] = collections.deque()
         self._frames: collections.deque[tuple[float, int, int]] = collections.deque()
         self._finals: collections.deque[tuple[float, float]] = collections.deque()
+        self.ceiling: int | None = None  # calls the machine carried without overload
+        self._ceiling_moved = float("-inf")
 
     async def watch_loop(self) -> None:
         """Measure how late the event loop wakes (run as a task for the server's life)."""
@@ -91,4 +101,20 @@ class Headroom:
         if now["final_delay_p90_ms"] > limits.max_final_delay_ms:
             return (f"final transcripts p90 {now['final_delay_p90_ms']:.0f} ms after speech > "
                     f"{limits.max_final_delay_ms:.0f} ms")
+        return None
+
+    def refusal(self, in_progress: int) -> str | None:
+        """None to admit a call now that `in_progress` calls are running, else why not."""
+        now = self._clock()
+        settled = now - self._ceiling_moved >= self.limits.window_s
+        reason = self.overloaded()
+        if reason:
+            if settled:  # one step per window: the readings of the last step still linger
+                below = in_progress if self.ceiling is None else min(self.ceiling, in_progress)
+                self.ceiling, self._ceiling_moved = max(1, below - 1), now
+            return reason
+        if self.ceiling is not None and in_progress >= self.ceiling:
+            if not settled:
+                return f"{in_progress} calls reach the {self.ceiling} this machine carried without overload"
+            self.ceiling, self._ceiling_moved = self.ceiling + 1, now
         return None

@@ -12,6 +12,13 @@ from bot.bench import server_proc
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VOICEBOT = [sys.executable, "-m", "bot"]
+# The call core on a virtual clock runs in seconds: first, so a broken core fails at once.
+CORE_FIRST = ("test_call_core.py", "test_call_state.py", "test_prompts.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the fast call-core tests before everything else (order otherwise unchanged)."""
+    items.sort(key=lambda item: item.path.name not in CORE_FIRST)
 
 
 class ServerProcess(server_proc.ServerProcess):

@@ -67,3 +67,34 @@ async def test_the_loop_watch_measures_real_wake_up_delays() -> None:
     task.cancel()
     readings = headroom.readings()
     assert readings["loop_lag_p95_ms"] >= 100, readings
+
+
+def test_overload_sets_a_ceiling_below_the_calls_that_caused_it() -> None:
+    headroom, clock = make()
+    assert headroom.refusal(5) is None and headroom.ceiling is None  # nothing learned yet
+    headroom.note_playback(1000, 10)  # overloaded with 14 calls running
+    assert "late audio frames" in headroom.refusal(14)
+    assert headroom.ceiling == 13
+    clock.now += 11  # the window has passed; the overload readings expired
+    assert headroom.refusal(12) is None  # below the ceiling
+    assert headroom.refusal(13) is None and headroom.ceiling == 14  # a quiet window: one more
+    assert "carried without overload" in headroom.refusal(14)  # the rest of a burst waits
+
+
+def test_the_ceiling_rises_one_call_per_quiet_window_and_falls_while_overload_lasts() -> None:
+    headroom, clock = make()
+    headroom.note_playback(1000, 10)
+    headroom.refusal(10)
+    assert headroom.ceiling == 9
+    clock.now += 5
+    headroom.note_playback(1000, 10)
+    headroom.refusal(9)
+    assert headroom.ceiling == 9  # at most one step per window
+    clock.now += 6
+    headroom.refusal(9)
+    assert headroom.ceiling == 8  # a window later still overloaded: one call fewer
+    clock.now += 11  # quiet now
+    assert headroom.refusal(8) is None and headroom.ceiling == 9  # a quiet window: one more
+    assert headroom.refusal(9) is not None  # the next step waits another window
+    clock.now += 10
+    assert headroom.refusal(9) is None and headroom.ceiling == 10
