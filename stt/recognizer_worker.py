@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from stt import pool_wire as wire
+from stt.two_pass import TwoPassRecognizer
 
 log = logging.getLogger("stt.recognizer_worker")
 
@@ -51,8 +52,6 @@ class Decoders:
     def _create(self, rate: int) -> Any:
         recognizer = self.factory.create(rate)
         if self.final_pass is not None:
-            from stt.two_pass import TwoPassRecognizer
-
             return TwoPassRecognizer(recognizer, self.final_pass)
         return recognizer
 
@@ -88,19 +87,20 @@ def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | 
         raise KeyError(f"no open stream {stream_id}")
     if op == wire.ACCEPT:
         return wire.encode_partial(recognizer.accept(body))
+    two_pass = recognizer if isinstance(recognizer, TwoPassRecognizer) else None
     if op == wire.FINAL:
-        if hasattr(recognizer, "final_async"):
-            return recognizer.final_async(*wire.decode_context(body))
+        if two_pass is not None:
+            return two_pass.final_async(*wire.decode_context(body))
         return wire.encode_transcript(recognizer.final())
     if op == wire.BUFFER:  # audio for the final pass only: nobody needs partials now
-        if hasattr(recognizer, "buffer"):
-            recognizer.buffer(body)
-        else:
+        if two_pass is not None:
+            two_pass.buffer(body)
+        else:  # a recognizer alone writes its final from what it has heard
             recognizer.accept(body)
         return b""
     if op == wire.SPECULATE:
-        if hasattr(recognizer, "speculate"):
-            recognizer.speculate(wire.decode_context(body)[0])
+        if two_pass is not None:
+            two_pass.speculate(wire.decode_context(body)[0])
         return b""
     if op == wire.RESET:
         recognizer.reset()
