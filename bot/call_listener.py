@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -212,9 +213,17 @@ class CallListener:
         if text:
             self.no_inputs = 0
             log.info("caller said: %s", text)
-            self.ears.post(CallerInput(Text(text), timing))
+            self.ears.post(CallerInput(Text(text, self._other_readings(recognizer)), timing))
         else:
             self.reset_no_input()
+
+    def _other_readings(self, recognizer: PooledRecognizer) -> Callable[[], Awaitable[list[str]]] | None:
+        """How the dialogue asks for other readings of this turn if it cannot understand it
+        (not for a dictated number: the digits are what they are)."""
+        count = self.services.settings.stt.alternatives
+        if not count or not self._neural_final or self.expect == "digits":
+            return None
+        return lambda: recognizer.alternatives(count)
 
     def _fail(self, detail: str) -> None:
         if not self._failed:

@@ -38,7 +38,7 @@ class CallTurns:
         call_id = self.call_id
         self.index += 1
         if isinstance(said, (Text, Digits)):
-            self.transcript.append({"speaker": "caller", "text": input_text(said), "at": time.time()})
+            self.transcript.append({"speaker": "caller", "text": turn.heard or input_text(said), "at": time.time()})
             if turn.intent:
                 self.answered += 1
         self.last_intent, self.last_confidence = turn.intent or self.last_intent, turn.confidence
@@ -55,10 +55,12 @@ class CallTurns:
         """The turn in the call record, with its latency stamps."""
         if timing is not None:
             self.services.metrics.observe_turn(timing.stages_ms(), timing.response_ms())
+        if turn.heard:
+            self.services.metrics.turns_read_again.inc()
         handoff = {"reason": turn.handoff.reason, "priority": turn.handoff.priority} if turn.handoff else None
         kind = "event" if said is None else type(said).__name__.lower()
         await self.services.records.turn(
-            self.context.call_id, self.index, kind, input_text(said), turn.intent,
+            self.context.call_id, self.index, kind, turn.heard or input_text(said), turn.intent,
             turn.confidence, turn.texts, handoff, timing.as_record() if timing else {})
 
     def outcome(self, end_reason: str) -> str:

@@ -95,6 +95,7 @@ class SttSettings(Section):
     final_backend: Literal["auto", "none", "whisper-tiny.en", "whisper-base", "moonshine-base"] = "auto"
     final_window_s: float = Field(10.0, ge=1, le=30)  # Whisper's shortest encoder window
     speculate_after_ms: int = Field(200, ge=0, le=5000)  # start the final pass at a pause this long; 0: off
+    alternatives: int = Field(5, ge=0, le=16)  # beam width for another reading of a turn not understood; 0: off
 
 
 class TtsSettings(Section):

@@ -43,6 +43,10 @@ class CallMetrics:
         self.escalations = Counter(
             "voicebot_escalations", "Handoffs to a human", ["reason", "priority"], registry=r
         )
+        self.turns_read_again = Counter(
+            "voicebot_turns_read_again",
+            "Caller turns the NLU understood only from another reading of the speech", registry=r
+        )
         self.stage_failures = Counter(
             "voicebot_stage_failures", "Failures caught at a stage boundary", ["stage"], registry=r
         )

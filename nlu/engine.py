@@ -15,9 +15,12 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
+
+from nlu.readings import best_reading, understood
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +48,15 @@ class BotTurn:
     end_call: bool = False
     ticket: dict[str, Any] | None = None  # complaint ticket (incl. reference) to persist
     expect: Expect = "text"
+    heard: str | None = None  # another reading of the caller's speech, understood where the first was not
 
 
 @dataclass
 class Text:
     text: str
+    # Other readings of the same speech (the recognizer's beam), asked for only when the
+    # NLU cannot understand `text`.
+    alternatives: Callable[[], Awaitable[list[str]]] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -142,10 +149,12 @@ def _load_agent(model_path: Path) -> Any:
 class RasaEngine:
     """DialogueEngine backed by an in-process Rasa agent; see the module docstring."""
 
-    def __init__(self, agent: Any, runner: _RasaThread, timeout_s: float) -> None:
+    def __init__(self, agent: Any, runner: _RasaThread, timeout_s: float,
+                 alternatives_timeout_s: float = 2.0) -> None:
         self._agent = agent
         self._runner = runner
         self.timeout_s = timeout_s
+        self.alternatives_timeout_s = alternatives_timeout_s
         self._calls: dict[str, _CallState] = {}
         self.model_path: Path | None = None
 
@@ -222,11 +231,9 @@ class RasaEngine:
         message = self._message_for(state, user_input)
         if message is None:  # no_input, or silence recognised as an empty text
             return BotTurn([NO_INPUT, *state.last_texts], expect=state.last_expect)
-        future = self._runner.submit(self._run_turn(self._agent, call_id, message))
         try:
-            turn = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
+            turn = await asyncio.wait_for(self._turn(call_id, user_input, message), self.timeout_s)
         except asyncio.TimeoutError:
-            future.cancel()
             logger.error("dialogue turn timed out after %.1f s", self.timeout_s)
             return technical_error_turn()
         except Exception:
@@ -237,14 +244,58 @@ class RasaEngine:
         state.last_expect = turn.expect
         return turn
 
+    async def _turn(self, call_id: str, user_input: UserInput, message: str) -> BotTurn:
+        parse_data = None
+        if isinstance(user_input, Text) and user_input.alternatives is not None:
+            parse_data = await self._best_reading(call_id, message, user_input.alternatives)
+        return await self._on_thread(self._run_turn(self._agent, call_id, message, parse_data))
+
+    async def _on_thread(self, coro: Any) -> Any:
+        """Run `coro` on the Rasa thread (cancelled there when the turn is cancelled here)."""
+        return await asyncio.wrap_future(self._runner.submit(coro))
+
+    async def _best_reading(self, call_id: str, message: str,
+                            alternatives: Callable[[], Awaitable[list[str]]]) -> dict[str, Any] | None:
+        """The parse of `message`, or of another reading of the same speech when only that
+        one is understood (see nlu/readings.py). Not inside a form, which takes the caller's
+        words as they came (a complaint, a name); None leaves the parsing to Rasa."""
+        first, in_form = await self._on_thread(self._first_parse(self._agent, call_id, message))
+        if in_form or understood(first):
+            return first
+        try:
+            texts = await asyncio.wait_for(alternatives(), self.alternatives_timeout_s)
+        except Exception as exc:  # no other readings: the first one stands
+            logger.warning("no other readings of a turn not understood: %r", exc)
+            return first
+        others = [t for t in texts if t.strip().casefold() != message.casefold()][:1]  # see readings.py
+        chosen = best_reading(first, await self._on_thread(self._parse(self._agent, others)) if others else [])
+        if chosen is not first:
+            logger.info("understood another reading: %r (%s %.2f) for %r", chosen["text"],
+                        chosen["intent"]["name"], chosen["intent"]["confidence"], message)
+        return chosen
+
     @staticmethod
-    async def _run_turn(agent: Any, call_id: str, message: str) -> BotTurn:
+    async def _first_parse(agent: Any, call_id: str, message: str) -> tuple[dict[str, Any], bool]:
+        tracker = await agent.tracker_store.retrieve(call_id)
+        in_form = tracker is not None and tracker.active_loop_name is not None
+        return await agent.parse_message(message), in_form
+
+    @staticmethod
+    async def _parse(agent: Any, texts: list[str]) -> list[dict[str, Any]]:
+        return [await agent.parse_message(text) for text in texts]
+
+    @staticmethod
+    async def _run_turn(agent: Any, call_id: str, message: str,
+                        parse_data: dict[str, Any] | None = None) -> BotTurn:
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
         from rasa.shared.core.events import UserUttered
 
         output = CollectingOutputChannel()
-        await agent.handle_message(UserMessage(message, output, sender_id=call_id))
+        text = parse_data["text"] if parse_data else message
+        await agent.handle_message(UserMessage(text, output, sender_id=call_id, parse_data=parse_data))
         turn = turn_from_messages(output.messages)
+        if text != message:
+            turn.heard = text
         tracker = await agent.tracker_store.retrieve(call_id)
         if tracker is not None:
             # tracker.latest_message can be stale after a form turn: read the last event.

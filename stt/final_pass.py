@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -43,14 +43,18 @@ class FinalDecoder(Protocol):
 
     def transcribe(self, audio: np.ndarray, prompt: str | None = None) -> Transcript: ...
 
+    def alternatives(self, audio: np.ndarray, prompt: str | None = None, count: int = 5) -> list[str]:
+        """Other readings of the audio, most likely first (may be none)."""
+
 
 class _Job:
-    __slots__ = ("priority", "run", "future")
+    __slots__ = ("priority", "run", "future", "pcm")
 
-    def __init__(self, priority: int, run: Callable[[], Transcript]) -> None:
+    def __init__(self, priority: int, run: Callable[[], Any], pcm: bytes = b"") -> None:
         self.priority = priority
         self.run = run
-        self.future: Future[Transcript] = Future()
+        self.pcm = pcm  # the audio decoded
+        self.future: Future[Any] = Future()  # a Transcript, or the alternatives' texts
 
 
 class FinalPass:
@@ -71,9 +75,18 @@ class FinalPass:
 
     def submit(self, pcm: bytes, rate: int, context: str, priority: int) -> _Job:
         """Queue the decoding of PCM16 `pcm` at `rate`; the job's future gives the transcript."""
-        job = _Job(priority, lambda: self._decode(pcm, rate, context))
+        job = _Job(priority, lambda: self._decode(pcm, rate, context), pcm)
         with self._wake:
             heapq.heappush(self._heap, (priority, next(self._seq), job))
+            self._wake.notify()
+        return job
+
+    def submit_alternatives(self, pcm: bytes, rate: int, context: str, count: int) -> _Job:
+        """Queue a search for other readings of a turn (urgent: the caller waits); the job's
+        future gives their texts, without punctuation, each once, most likely first."""
+        job = _Job(URGENT, lambda: self._alternatives(pcm, rate, context, count))
+        with self._wake:
+            heapq.heappush(self._heap, (URGENT, next(self._seq), job))
             self._wake.notify()
         return job
 
@@ -90,12 +103,17 @@ class FinalPass:
         return self._decode(pcm, rate, context)
 
     def _decode(self, pcm: bytes, rate: int, context: str) -> Transcript:
-        audio16 = to_rate(pcm, rate, 16000) if rate != 16000 else pcm
-        audio = np.frombuffer(audio16, "<i2").astype(np.float32) / 32768.0
-        written = self.decoder.transcribe(audio, PROMPTS.get(context))
+        written = self.decoder.transcribe(_float16k(pcm, rate), PROMPTS.get(context))
         text = without_punctuation(written.text)
         words = [Word(w, 0.0, 0.0, written.confidence) for w in text.split()]
         return Transcript(text, written.confidence if words else 0.0, words)
+
+    def _alternatives(self, pcm: bytes, rate: int, context: str, count: int) -> list[str]:
+        texts = self.decoder.alternatives(_float16k(pcm, rate), PROMPTS.get(context), count)
+        unique: dict[str, str] = {}
+        for text in map(without_punctuation, texts):
+            unique.setdefault(text.casefold(), text)
+        return [t for t in unique.values() if t]
 
     def _loop(self) -> None:
         while True:
@@ -121,3 +139,8 @@ class FinalPass:
                 job.future.cancel()
             self._heap.clear()
             self._wake.notify_all()
+
+
+def _float16k(pcm: bytes, rate: int) -> np.ndarray:
+    audio16 = to_rate(pcm, rate, 16000) if rate != 16000 else pcm
+    return np.frombuffer(audio16, "<i2").astype(np.float32) / 32768.0

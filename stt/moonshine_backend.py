@@ -70,6 +70,10 @@ class MoonshineDecoder:
             for layer in range(LAYERS) for part in ("decoder", "encoder") for kind in ("key", "value")
         ]
 
+    def alternatives(self, audio: np.ndarray, prompt: str | None = None, count: int = 5) -> list[str]:
+        """None: this decoder is greedy only (a beam over onnxruntime steps is not built)."""
+        return []
+
     def transcribe(self, audio: np.ndarray, prompt: str | None = None) -> Transcript:
         """Float32 mono audio at 16 kHz in [-1, 1]; `prompt` is ignored (Moonshine has none)."""
         if audio.size < MIN_SAMPLES:

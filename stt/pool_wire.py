@@ -2,7 +2,8 @@
 
 Request  = REQUEST header (body length, request id, op, stream id) + body.
 Response = RESPONSE header (body length, request id, status) + body.
-Audio travels as raw PCM16 bytes; only the rare final transcript and the hello are JSON.
+Audio travels as raw PCM16 bytes; only the rare final transcript, a turn's alternative
+readings and the hello are JSON.
 Request id 0 is the worker's hello (status OK: JSON facts; ERROR: why it could not start).
 """
 
@@ -17,7 +18,7 @@ REQUEST = struct.Struct("<IIBI")
 RESPONSE = struct.Struct("<IIB")
 MAX_BODY = 16 * 1024 * 1024  # a sanity bound: a corrupt length must not allocate gigabytes
 
-OPEN, ACCEPT, FINAL, RESET, CLOSE, SPECULATE, BUFFER = 1, 2, 3, 4, 5, 6, 7
+OPEN, ACCEPT, FINAL, RESET, CLOSE, SPECULATE, BUFFER, ALTERNATIVES = 1, 2, 3, 4, 5, 6, 7, 8
 OK, ERROR = 0, 1
 HELLO_ID = 0
 
@@ -63,3 +64,11 @@ def decode_transcript(body: bytes) -> Transcript:
     data = json.loads(body)
     words = [Word(w, float(s), float(e), float(c)) for w, s, e, c in data["words"]]
     return Transcript(data["text"], float(data["confidence"]), words)
+
+
+def encode_texts(texts: list[str]) -> bytes:
+    return json.dumps(texts).encode()
+
+
+def decode_texts(body: bytes) -> list[str]:
+    return [str(t) for t in json.loads(body)]

@@ -244,6 +244,11 @@ class PooledRecognizer:
         self._new_utterance()
         return transcript
 
+    async def alternatives(self, count: int = 5) -> list[str]:
+        """Other readings of the turn that ended last, most likely first (a beam search by
+        the final pass; none without one)."""
+        return wire.decode_texts(await self._call(wire.ALTERNATIVES, bytes([max(1, min(count, 16))])))
+
     async def reset(self) -> None:
         """Drop the current utterance without a result."""
         await self._call(wire.RESET)

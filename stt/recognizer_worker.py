@@ -74,8 +74,8 @@ class Decoders:
 
 
 def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | Future[Any]:
-    """The response body for one request, or the future transcript of a two-pass final
-    (raises on failure)."""
+    """The response body for one request, or the future result of the final pass (a
+    transcript, or a turn's alternative texts); raises on failure."""
     if op == wire.OPEN:
         decoders.open(stream_id, int.from_bytes(body, "little"))
         return b""
@@ -98,6 +98,10 @@ def handle(decoders: Decoders, op: int, stream_id: int, body: bytes) -> bytes | 
         else:  # a recognizer alone writes its final from what it has heard
             recognizer.accept(body)
         return b""
+    if op == wire.ALTERNATIVES:  # the dialogue could not understand the last final
+        if two_pass is not None:
+            return two_pass.alternatives_async(body[0] if body else 5)
+        return wire.encode_texts([])
     if op == wire.SPECULATE:
         if two_pass is not None:
             two_pass.speculate(wire.decode_context(body)[0])
@@ -125,17 +129,19 @@ class Responses:
         with self._lock:
             self._out.flush()
 
-    def later(self, req_id: int, transcript: Future[Any]) -> None:
-        """Write `transcript` when it is ready (from whichever thread completes it); a
-        failed neural pass is that request's error."""
+    def later(self, req_id: int, result: Future[Any]) -> None:
+        """Write `result` (a transcript or texts) when it is ready, from whichever thread
+        completes it; a failed neural pass is that request's error."""
         def done(future: Future[Any]) -> None:
             try:
-                self.write(req_id, wire.OK, wire.encode_transcript(future.result()), flush=True)
+                value = future.result()
+                body = wire.encode_texts(value) if isinstance(value, list) else wire.encode_transcript(value)
+                self.write(req_id, wire.OK, body, flush=True)
             except BrokenPipeError:
                 pass  # the pool went away
             except Exception as exc:
                 self.write(req_id, wire.ERROR, _error(exc), flush=True)
-        transcript.add_done_callback(done)
+        result.add_done_callback(done)
 
 
 def _error(exc: BaseException) -> bytes:

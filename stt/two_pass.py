@@ -27,6 +27,8 @@ class TwoPassRecognizer:
         self.sample_rate = streaming.sample_rate
         self._audio = bytearray()
         self._guess: _Job | None = None
+        self._last_turn = b""  # the ended turn's audio, for other readings of it
+        self._last_context = "text"
         self.speculation_hits = 0  # finals answered by a guess
 
     def accept(self, pcm: bytes) -> str | None:
@@ -59,12 +61,24 @@ class TwoPassRecognizer:
         else:
             self._drop_job(job)
             job = self.final_pass.submit(bytes(self._audio), self.sample_rate, context, URGENT) if self._audio else None
+        # What was decoded (the guess's audio when it stood): other readings reuse its encoding.
+        self._last_turn, self._last_context = (job.pcm if job is not None else b""), context
         self._audio = bytearray()
         if job is None:
             empty: Future[Transcript] = Future()
             empty.set_result(Transcript("", 0.0, []))
             return empty
         return job.future
+
+    def alternatives_async(self, count: int = 5) -> Future[list[str]]:
+        """Other readings of the turn that ended last (none before any): the dialogue asks
+        when it could not understand the transcript."""
+        if not self._last_turn:
+            none: Future[list[str]] = Future()
+            none.set_result([])
+            return none
+        return self.final_pass.submit_alternatives(
+            self._last_turn, self.sample_rate, self._last_context, count).future
 
     def final(self, context: str = "text") -> Transcript:
         """End the turn and wait for its transcript (tools, benchmarks)."""
@@ -73,6 +87,7 @@ class TwoPassRecognizer:
     def reset(self) -> None:
         self._drop_guess()
         self._audio = bytearray()
+        self._last_turn = b""
         self.streaming.reset()
 
     def new_caller(self) -> None:

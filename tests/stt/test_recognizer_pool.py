@@ -310,6 +310,9 @@ async def test_with_a_neural_final_pass_partials_stream_and_finals_are_neural(sp
         transcript = await stream.final("text", use_guess=True)
         assert time.monotonic() - started < 0.5
         assert normalise(transcript.text) == "please block my card"
+        # The dialogue did not understand it: other readings of that turn, from the worker.
+        readings = await stream.alternatives(3)
+        assert 1 <= len(readings) <= 3 and "please block my card" in [normalise(r) for r in readings]
         # A worker killed while a final is pending: the stream moves, the turn is replayed.
         victim = streams[1]
         for i in range(0, len(speech[2][1]), FRAME):

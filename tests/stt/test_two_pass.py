@@ -109,3 +109,17 @@ def test_buffered_audio_reaches_the_final_pass_without_partials(recognizer) -> N
         recognizer.buffer(pcm[i : i + FRAME])  # the bot is silent: no barge-in to watch for
     assert recognizer.streaming.final().text == ""  # pocketsphinx heard nothing
     assert normalise(recognizer.final_async("text").result(30).text) == words
+
+
+def test_other_readings_of_the_last_turn_come_from_a_beam(recognizer) -> None:
+    assert recognizer.alternatives_async().result(30) == []  # no turn has ended yet
+    words, pcm = _prompt("please-try-again")
+    _feed(recognizer, pcm)
+    final = recognizer.final_async("text").result(30)
+    readings = recognizer.alternatives_async(5).result(30)
+    assert 1 <= len(readings) <= 5
+    assert len({r.casefold() for r in readings}) == len(readings), "each reading once"
+    assert all(r and not any(c in r for c in ".,?!") for r in readings), readings
+    assert words in [normalise(r) for r in readings] and normalise(final.text) == words
+    recognizer.new_caller()
+    assert recognizer.alternatives_async().result(30) == [], "a new caller's first turn has none"

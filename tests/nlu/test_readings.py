@@ -1,0 +1,93 @@
+"""Other readings of a turn the NLU could not understand, with the real trained model: the
+first understood one is taken and recorded as heard; understood turns and turns inside a
+form never ask; a failing recognizer leaves the first reading standing."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from nlu.engine import Text
+from nlu.readings import MIN_CONFIDENCE, best_reading, understood
+
+_ids = itertools.count()
+
+
+@pytest.fixture()
+def call(engine):
+    call_id = f"readings-{next(_ids)}"
+    yield call_id
+    asyncio.run(engine.end_call(call_id))
+
+
+class Readings:
+    """The recognizer's side: other readings of the last turn, and how often it was asked."""
+
+    def __init__(self, *texts: str, error: Exception | None = None) -> None:
+        self.texts = list(texts)
+        self.error = error
+        self.asked = 0
+
+    async def __call__(self) -> list[str]:
+        self.asked += 1
+        if self.error is not None:
+            raise self.error
+        return self.texts
+
+
+def parse(name: str, confidence: float, text: str = "x") -> dict:
+    return {"text": text, "intent": {"name": name, "confidence": confidence}}
+
+
+def test_only_the_best_other_reading_counts_and_only_when_sure() -> None:
+    first = parse("nlu_fallback", 0.6)
+    good, unsure = parse("exchange_rate", 0.8), parse("exchange_rate", MIN_CONFIDENCE - 0.01)
+    assert best_reading(first, [good, unsure]) is good
+    assert best_reading(first, [unsure, good]) is first, "past the best other reading: more wrong than right"
+    assert best_reading(first, [parse("out_of_scope", 0.99), good]) is first
+    assert best_reading(first, []) is first
+    for name in ("goodbye", "affirm", "deny", "greet"):  # never ends a call or answers yes/no
+        assert best_reading(first, [parse(name, 1.0)]) is first
+    assert best_reading(parse("out_of_scope", 0.99), [parse("bot_challenge", 1.0)])["intent"]["name"] == "bot_challenge"
+    understood_first = parse("card_arrival", 0.61)
+    assert best_reading(understood_first, [good]) is understood_first
+    assert not understood(parse("out_of_scope", 1.0)) and not understood({"intent": {}})
+
+
+async def test_a_misheard_turn_is_understood_from_another_reading(engine, call) -> None:
+    readings = Readings("What exchange right do you use", "What exchange right are you using")
+    turn = await engine.handle(call, Text("What exchange right are you", readings))
+    assert readings.asked == 1
+    assert turn.intent == "exchange_rate" and turn.confidence >= MIN_CONFIDENCE
+    assert turn.heard == "What exchange right do you use"
+    assert "exchange rate" in turn.texts[0]
+
+
+async def test_an_understood_turn_never_asks(engine, call) -> None:
+    readings = Readings("what's the weather")
+    turn = await engine.handle(call, Text("how do I activate my new card", readings))
+    assert readings.asked == 0 and turn.intent == "activate_my_card" and turn.heard is None
+
+
+async def test_no_better_reading_keeps_the_first(engine, call) -> None:
+    readings = Readings("purple bananas seen quietly", "purple banana is seen quietly")
+    turn = await engine.handle(call, Text("purple bananas seem quietly under the old bridge", readings))
+    assert readings.asked == 1
+    assert turn.intent == "out_of_scope" and turn.heard is None
+
+
+async def test_a_failing_recognizer_leaves_the_first_reading(engine, call) -> None:
+    readings = Readings(error=RuntimeError("worker died"))
+    turn = await engine.handle(call, Text("I have a question about my card", readings))
+    assert readings.asked == 1
+    assert turn.intent == "nlu_fallback" and turn.handoff is None and turn.heard is None
+
+
+async def test_inside_a_form_the_words_stand_as_said(engine, call) -> None:
+    await engine.handle(call, Text("I want to make a complaint"))
+    readings = Readings("how do I activate my new card")
+    turn = await engine.handle(call, Text("the thing with the purple bananas", readings))
+    assert readings.asked == 0 and turn.heard is None
+    assert turn.slots.get("complaint_category") == "the thing with the purple bananas"
