@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.call_runner import call_starter
-from bot.call_services import SERVICES, CallServices
+from bot.call.runner import call_starter
+from bot.call.services import SERVICES, CallServices
 from bot.channels import audiosocket, browser, twilio, twilio_twiml
 from bot.config import Settings
 from bot.metrics import CallMetrics

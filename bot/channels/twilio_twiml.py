@@ -12,10 +12,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
-from bot.call_services import SERVICES
+from bot.call.prompts import LINES_BUSY
+from bot.call.services import SERVICES
 from bot.channels.twilio import TWILIO_TRANSFERS
 from bot.channels.twilio_auth import signature_valid
-from bot.prompts import LINES_BUSY
 from bot.server import CALLS, SETTINGS, STREAM_TOKENS
 
 log = logging.getLogger(__name__)

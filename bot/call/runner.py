@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import anyio
 from aiohttp import web
 
-from bot import prompts
-from bot.call import CallSession
-from bot.call_registry import ServerDraining
-from bot.call_services import SERVICES, CallServices
+from bot.call import prompts
+from bot.call.registry import ServerDraining
+from bot.call.services import SERVICES, CallServices
+from bot.call.session import CallSession
 from bot.channels.base import CallContext, Channel, HangupIn, InboundEvent
 from bot.log import call_id_var
 from bot.server import CALLS
