@@ -14,7 +14,7 @@ from bot.call.services import CallServices
 from bot.config import Settings
 from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
-from bot.telephone_adaptation import mllr_file
+from stt.adaptation import mllr_file
 
 log = logging.getLogger(__name__)
 
