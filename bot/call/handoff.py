@@ -22,7 +22,7 @@ from bot.config import EscalationSettings
 from bot.metrics import CallMetrics
 from escalation.models import HandoffContext
 from escalation.services import EscalationError, EscalationServices
-from escalation.store import StoreError
+from escalation.stores import StoreError
 from nlu.engine import Digits, Handoff, Text, UserInput
 
 log = logging.getLogger(__name__)
