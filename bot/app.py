@@ -1,17 +1,19 @@
-"""Assemble the running bot: the aiohttp application with every component it owns."""
+"""Assemble the running bot: the aiohttp application with every component it owns.
+
+Each channel adds its own routes and transfer table (`add_routes` in bot/channels/); this
+module adds what the server itself answers (metrics, call records), the shared call
+services, and the escalation console."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.call_runner import call_starter
-from bot.call_services import SERVICES, CallServices
-from bot.channels import audiosocket, browser, twilio, twilio_twiml
+from bot.call.runner import call_starter
+from bot.call.services import SERVICES, CallServices
+from bot.channels import audiosocket, browser, twilio
 from bot.config import Settings
 from bot.metrics import CallMetrics
 from bot.security.machine_auth import authorize, peer_in
@@ -22,21 +24,18 @@ from escalation.web import setup_escalation
 log = logging.getLogger(__name__)
 
 METRICS = web.AppKey("metrics", CallMetrics)
-ASTERISK_TRANSFERS = web.AppKey("asterisk_transfers", dict)
 
 
 def build_application(settings: Settings) -> web.Application:
     """The full application for `voicebot serve`."""
-    app = create_app(settings, components=[_services_component, _audiosocket_component])
+    app = create_app(settings, components=[_services_component])
     app[METRICS] = CallMetrics()
-    app[ASTERISK_TRANSFERS] = {}
     start_call = call_starter(app)
-    app.router.add_get("/twilio/media", functools.partial(twilio.handle_media_stream, start_call=start_call))
-    twilio_twiml.setup_twiml_routes(app)
-    app.router.add_get("/browser", browser.browser_page)
-    app.router.add_get("/browser/ws", functools.partial(browser.handle_browser_socket, start_call=start_call))
+    # Each channel adds its routes and transfer table; the AudioSocket listener starts after
+    # the services (create_app's component) and stops before them.
+    for channel in (twilio, browser, audiosocket):
+        channel.add_routes(app, start_call)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/asterisk/transfer/{uuid}", asterisk_transfer)
     app.router.add_get("/calls/{call_id}", call_record)
     setup_escalation(app, None)  # routes now; the services are opened at start-up
     return app
@@ -48,21 +47,6 @@ async def metrics(request: web.Request) -> web.Response:
         log.warning("metrics refused to %s: not in server.metrics_allow", request.remote)
         raise web.HTTPForbidden(text="metrics are not served to this address")
     return await request.app[METRICS].handle(request)
-
-
-async def asterisk_transfer(request: web.Request) -> web.Response:
-    """The dialplan asks, after AudioSocket() returns, where to Dial (empty: hang up).
-
-    Only from the PBX (loopback or `calls.audiosocket_allow`), with its own API token
-    (scope transfers:read, in `?token=` since the dialplan's CURL() sends no headers)."""
-    if not peer_in(request, request.app[SETTINGS].calls.audiosocket_allow):
-        log.warning("asterisk transfer look-up refused from %s: not in calls.audiosocket_allow",
-                    request.remote)
-        raise web.HTTPForbidden(text="not an allowed PBX address")
-    refused = await authorize(request, "transfers:read", roles=(), allow_query=True)
-    if refused is not None:
-        return refused
-    return web.Response(text=request.app[ASTERISK_TRANSFERS].pop(request.match_info["uuid"], ""))
 
 
 async def call_record(request: web.Request) -> web.Response:
@@ -100,23 +84,3 @@ def services_readiness(services: CallServices) -> dict:
 
     return {"dialogue": engine, "recognizer": recognizer}
 
-
-async def _audiosocket_component(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    port = settings.calls.audiosocket_port
-    if not port:
-        yield
-        return
-    start_call = call_starter(app)
-    server = await asyncio.start_server(
-        functools.partial(audiosocket.handle_connection, start_call=start_call,
-                          allow=settings.calls.audiosocket_allow,
-                          transfers=app[ASTERISK_TRANSFERS]),
-        settings.server.host, port,
-    )
-    log.info("audiosocket listening on %s:%d", settings.server.host, port)
-    try:
-        yield
-    finally:
-        server.close()
-        await server.wait_closed()

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from bot.call_registry import CallRegistry
+from bot.call.registry import CallRegistry
 from bot.config import Settings
 from bot.loop_latency import freeze_startup_heap, tune_for_realtime_audio
 from bot.security.header_guard import GuardedAppRunner, HeaderLimits

@@ -8,13 +8,13 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.call_records import CallRecords
-from bot.call_registry import CallRegistry
-from bot.call_services import CallServices
+from bot.call.records import CallRecords
+from bot.call.registry import CallRegistry
+from bot.call.services import CallServices
 from bot.config import Settings
 from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
-from bot.telephone_adaptation import mllr_file
+from stt.adaptation import mllr_file
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,9 @@ CHANNEL_FORMATS = ["mulaw8k", "pcm8k", "pcm16k"]
 async def open_services(settings: Settings, metrics: CallMetrics,
                         registry: CallRegistry) -> AsyncIterator[CallServices]:
     """Everything a call needs, opened once per process."""
-    from bot.agent_bridge import BotCallControl
-    from bot.dialogue import open_engine
-    from bot.handoff import HandoffDesk
+    from bot.call.agent_bridge import BotCallControl
+    from bot.call.engine import open_engine
+    from bot.call.handoff import HandoffDesk
     from escalation.services import EscalationServices
     from stt.recognizer_pool import RecognizerPool
     from tts.service import SpeechService

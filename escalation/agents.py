@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from escalation.store import EscalationStore
+from escalation.stores import EscalationStore
 
 ROLES = ("agent", "supervisor", "designer")  # designers read call records, take no calls
 PRESENCE = ("available", "busy", "away", "offline")

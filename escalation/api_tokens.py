@@ -12,7 +12,7 @@ import secrets
 import time
 from typing import Any
 
-from escalation.store import EscalationStore
+from escalation.stores import EscalationStore
 
 KIND = "api_token"
 PREFIX = "vbt_"

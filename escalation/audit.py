@@ -11,7 +11,7 @@ import secrets
 import time
 from typing import Any
 
-from escalation.store import EscalationStore, StoreError
+from escalation.stores import EscalationStore, StoreError
 
 KIND = "audit"
 log = logging.getLogger(__name__)

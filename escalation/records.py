@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from escalation.redact import redact, redact_slots
-from escalation.store import EscalationStore
+from escalation.stores import EscalationStore
 
 TICKET_STATUSES = ("open", "in_progress", "resolved", "closed")
 CALLBACK_STATUSES = ("open", "scheduled", "done", "cancelled")

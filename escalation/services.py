@@ -27,7 +27,7 @@ from escalation.models import HandoffContext, QueueEntry
 from escalation.records import CallbackBook, TicketBook
 from escalation.redact import redact
 from escalation.spool import Spool
-from escalation.store import EscalationStore, StoreError, open_store
+from escalation.stores import EscalationStore, StoreError, open_store
 from escalation.wait import WaitInfo, estimate_wait
 
 log = logging.getLogger(__name__)

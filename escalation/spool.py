@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from escalation.store import StoreError
+from escalation.stores import StoreError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS spool (

@@ -26,7 +26,7 @@ from escalation.auth import (
 from escalation.openapi import openapi_document
 from escalation.records import RecordBook, RecordError
 from escalation.services import EscalationError, EscalationServices
-from escalation.store import StoreError
+from escalation.stores import StoreError
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")

@@ -80,7 +80,7 @@ class DialogueEngine(Protocol):
 
 def technical_error_turn() -> BotTurn:
     """The dialogue failed: a person for the caller. No words: the call says its own apology
-    (one wording, pre-rendered, in bot/prompts.py)."""
+    (one wording, pre-rendered, in bot/call/prompts.py)."""
     return BotTurn([], handoff=Handoff(TECHNICAL_ERROR, "normal"))
 
 

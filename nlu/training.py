@@ -125,6 +125,19 @@ def rasa_environment(model_dir: Path) -> None:
     logging.getLogger("rasa_sdk.executor").setLevel(logging.WARNING)
 
 
+
+def quiet_rasa() -> None:
+    """Rasa and TensorFlow log a lot at INFO; keep a command's progress lines readable."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    for name in ("rasa", "tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("py.warnings").setLevel(logging.ERROR)  # library deprecation noise
+    import warnings
+
+    warnings.filterwarnings("ignore")
+
+
 def train(
     project_dir: Path,
     model_dir: Path,

@@ -23,7 +23,9 @@ import tempfile
 import wave
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from stt.asterisk_prompts import adaptation_recordings
 from stt.audio import mulaw_to_pcm16, pcm16_to_mulaw, read_wav, to_rate
 from stt.sphinx_model import read_feat_params, read_sendump, write_mixture_weights
 
@@ -112,6 +114,21 @@ def build_mllr(
     log.info("telephone MLLR transform %s from %d recordings (%d aligned)", out_path, len(ids), aligned)
     return out_path
 
+
+
+def mllr_file(settings: Any) -> Path | None:
+    """Where the transform lives (`stt.mllr_path` made absolute; None: adaptation is off)."""
+    return settings.path(settings.stt.mllr_path) if settings.stt.mllr_path is not None else None
+
+
+def build_telephone_mllr(settings: Any, force: bool = False) -> Path:
+    """Build `stt.mllr_path` from the Asterisk prompts the benchmark does not score
+    (seconds; skipped when up to date). Raises `AdaptationError` or
+    `stt.asterisk_prompts.CorpusError` with an apt hint."""
+    path = mllr_file(settings)
+    if path is None:
+        raise ValueError("stt.mllr_path is not set (null turns the adaptation off)")
+    return build_mllr(path, adaptation_recordings(), force=force)
 
 def _digest(recordings: Sequence[tuple[Path, str]], mulaw: bool, hmm: Path) -> str:
     h = hashlib.sha256(f"{VERSION}\nmulaw={mulaw}\n".encode())

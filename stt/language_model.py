@@ -14,7 +14,7 @@ import hashlib
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -326,6 +326,23 @@ def build_domain_lm(
         out_path, len(tokens), "/".join(str(len(g)) for g in grams[1:]),
     )
     return out_path
+
+
+
+def build_configured_domain_lm(settings: Any, progress: Callable[[str], None] | None = None) -> Path:
+    """The domain language model at `stt.domain_lm_path`, from the text the Rasa project
+    gives the recognizer (`nlu.training.speech_lm_sentences`: its examples and responses, and
+    bank callers' requests from the datasets); what `voicebot train` builds after the model."""
+    from nlu.training import speech_lm_sentences
+
+    say = progress or log.info
+    out_path = settings.path(settings.stt.domain_lm_path)
+    sentences = speech_lm_sentences(settings.path(settings.nlu.project_dir),
+                                    settings.path(settings.nlu.datasets_dir))
+    say(f"building the speech domain language model from {len(sentences)} sentences")
+    path = build_domain_lm(sentences, out_path)
+    say(f"speech domain language model: {path}")
+    return path
 
 
 def _arpa_to_binary(arpa: Path, out: Path) -> None:

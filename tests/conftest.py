@@ -13,12 +13,14 @@ from bot.bench import server_proc
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VOICEBOT = [sys.executable, "-m", "bot"]
 # The call core on a virtual clock runs in seconds: first, so a broken core fails at once.
-CORE_FIRST = ("test_call_core.py", "test_call_state.py", "test_prompts.py")
+CORE_FIRST = ("bot/call/test_core.py", "bot/call/test_state.py", "bot/call/test_prompts.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the fast call-core tests before everything else (order otherwise unchanged)."""
-    items.sort(key=lambda item: item.path.name not in CORE_FIRST)
+    tests_dir = Path(__file__).resolve().parent
+    core = {tests_dir / name for name in CORE_FIRST}
+    items.sort(key=lambda item: item.path not in core)
 
 
 class ServerProcess(server_proc.ServerProcess):

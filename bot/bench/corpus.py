@@ -1,7 +1,7 @@
 """Speech to test and benchmark the Listening stage with.
 
-- The human-recorded Asterisk prompts (Debian `asterisk-core-sounds-en-wav`) and their
-  transcripts (`asterisk-core-sounds-en`), normalised for word error rate.
+- The human-recorded Asterisk prompts and their transcripts: `stt.asterisk_prompts` (the
+  recognizer's telephone adaptation is built from them too).
 - Synthetic callers: in-domain sentences spoken by the caller voices (`bot.caller.voices`),
   through an 8 kHz mu-law telephone path.
 Noise at a given SNR and speech boundaries from energy: `bot.caller.noise`.
@@ -9,67 +9,15 @@ Noise at a given SNR and speech boundaries from energy: `bot.caller.noise`.
 
 from __future__ import annotations
 
-import gzip
 import random
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.caller.voices import speak
+from stt.asterisk_prompts import SOUNDS_DIR, CorpusError, check_installed
 from stt.audio import mulaw_to_pcm16, pcm16_to_mulaw, read_wav, to_rate
-from stt.text import normalise
 
-SOUNDS_DIR = Path("/usr/share/asterisk/sounds/en")
-TRANSCRIPTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
 DATA_DIR = Path(__file__).with_name("data")
 CALLER_SENTENCES = DATA_DIR / "caller_sentences.txt"
-
-
-class CorpusError(RuntimeError):
-    """Test speech is missing (a Debian package is not installed)."""
-
-
-@dataclass(frozen=True)
-class Prompt:
-    name: str
-    path: Path
-    text: str  # the transcript as published
-    words: str  # normalised for WER
-
-
-def _check_installed() -> None:
-    if not SOUNDS_DIR.is_dir() or not TRANSCRIPTS.is_file():
-        raise CorpusError(
-            "the Asterisk prompts are missing: apt-get install asterisk-core-sounds-en-wav "
-            "asterisk-core-sounds-en"
-        )
-
-
-def asterisk_prompts(limit: int | None = None, seed: int = 0) -> list[Prompt]:
-    """Spoken Asterisk prompts with a transcript (tones, silences, numbers >= 100 left out).
-
-    With `limit`, a fixed random sample (same seed, same prompts) in name order.
-    """
-    _check_installed()
-    prompts = []
-    with gzip.open(TRANSCRIPTS, "rt", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith(";") or ":" not in line:
-                continue
-            name, text = (s.strip() for s in line.split(":", 1))
-            path = SOUNDS_DIR / f"{name}.wav"
-            if name.startswith("silence/") or not path.is_file():
-                continue
-            if re.search(r"\d{3,}|\d\.\d|\.\.\.", text):  # ambiguous readings, fragments
-                continue
-            words = normalise(text)
-            if words:
-                prompts.append(Prompt(name, path, text, words))
-    prompts.sort(key=lambda p: p.name)
-    if limit is not None and limit < len(prompts):
-        chosen = sorted(random.Random(seed).sample(range(len(prompts)), limit))
-        prompts = [prompts[i] for i in chosen]
-    return prompts
 
 
 def load_8k(path: Path) -> bytes:
@@ -120,7 +68,7 @@ def digit_strings(count: int, seed: int = 7) -> list[str]:
 def human_digits(digits: str, gap_s: float = 0.12) -> bytes:
     """`digits` spoken by the Asterisk prompts' human voice: its recorded digits/N.wav joined
     with short gaps (8 kHz PCM16), as a caller reads out a number."""
-    _check_installed()
+    check_installed()
     gap = bytes(int(8000 * gap_s) * 2)
     parts = [load_8k(SOUNDS_DIR / "digits" / f"{d}.wav") for d in digits]
     return gap.join(parts)

@@ -27,13 +27,16 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def progress(message: str) -> None:
+    print(f"voicebot bench nlu: {message}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from bot.cli.train import progress, quiet_rasa
+    from nlu.training import quiet_rasa, train, training_record
 
     quiet_rasa()
     from nlu import evaluation
     from nlu.engine import _load_agent
-    from nlu.training import train, training_record
 
     project_dir = settings.path(settings.nlu.project_dir)
     model_dir = settings.path(settings.nlu.model_dir)

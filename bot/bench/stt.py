@@ -79,7 +79,7 @@ def _decode(
 
 
 def _mllr(settings: Any) -> Path:
-    from bot.telephone_adaptation import build_telephone_mllr, mllr_file
+    from stt.adaptation import build_telephone_mllr, mllr_file
 
     path = mllr_file(settings)
     if path is not None and not path.is_file():
@@ -95,9 +95,9 @@ def _language_model(name: str, settings: Any) -> tuple[str, Path | None]:
     if not lm.is_file():
         if name != "domain":
             raise FileNotFoundError(f"no language model at {lm}")
-        from bot.cli.train import build_language_model
+        from stt.language_model import build_configured_domain_lm
 
-        build_language_model(settings.path(settings.nlu.project_dir), settings)
+        build_configured_domain_lm(settings, lambda line: print(line, file=sys.stderr, flush=True))
     return f"pocketsphinx, {lm.parent.name}/{lm.name}", lm
 
 
@@ -241,7 +241,6 @@ def _row(detail: dict[str, Any], delay: dict[str, Any] | None) -> list[Any]:
 
 def _test_sets(args: argparse.Namespace, settings: Any) -> dict[str, list[tuple[str, bytes, str]]]:
     from bot.bench.corpus import (
-        asterisk_prompts,
         caller_sentences,
         digit_strings,
         human_digits,
@@ -251,6 +250,7 @@ def _test_sets(args: argparse.Namespace, settings: Any) -> dict[str, list[tuple[
     )
     from bot.caller.noise import mix_noise, speech_power
     from bot.caller.voices import VOICES
+    from stt.asterisk_prompts import asterisk_prompts
 
     voices = tuple(args.voices.split(",")) if args.voices else VOICES
     sets: dict[str, list[tuple[str, bytes, str]]] = {}
@@ -293,8 +293,8 @@ def _delay_items(sets: dict[str, list[tuple[str, bytes, str]]], count: int) -> l
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from bot.bench.corpus import CorpusError
     from bot.caller.voices import VoiceError
+    from stt.asterisk_prompts import CorpusError
     from stt.neural_models import MODELS, resolve_final_model
 
     if args.turns_per_call < 1 or args.repeat < 1:

@@ -89,7 +89,7 @@ def measure_delay(name: str, settings: Any, items: list[bytes]) -> dict[str, Any
 
     from bot.bench.report import percentile
     from bot.services_factory import _domain_lm
-    from bot.telephone_adaptation import mllr_file
+    from stt.adaptation import mllr_file
     from stt.recognizer_pool import RecognizerPool
 
     async def run() -> dict[str, Any]:

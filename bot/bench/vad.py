@@ -25,8 +25,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from bot.bench.corpus import CorpusError, asterisk_prompts, load_8k
+    from bot.bench.corpus import load_8k
     from bot.bench.vad_eval import build_stream, run_endpointer, score
+    from stt.asterisk_prompts import CorpusError, asterisk_prompts
 
     try:
         conditions = [None if c.strip() == "clean" else float(c) for c in args.snr.split(",")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from bot.bench.corpus import Prompt
 from bot.caller.noise import level_db, longest_pause, mix_noise, speech_bounds, speech_power
+from stt.asterisk_prompts import Prompt
 from stt.audio import split_frames
 from stt.vad import Endpointer, SpeechEnded
 

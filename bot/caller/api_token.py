@@ -16,7 +16,7 @@ from typing import Any
 async def api_tokens_of(settings: Any) -> AsyncIterator[Any]:
     """The `ApiTokens` of the configured escalation store, open for the block."""
     from escalation.api_tokens import ApiTokens
-    from escalation.store import open_store
+    from escalation.stores import open_store
 
     esc = settings.escalation
     store = await open_store(esc.store, str(settings.data_path(esc.sqlite_path)), esc.redis_url,

@@ -3,19 +3,33 @@
 Types: 0x00 hangup, 0x01 UUID (16 bytes, first), 0x03 DTMF (one ASCII digit),
 0x10 audio (signed linear 16-bit, 8 kHz, mono), 0xff error. AudioSocket has no
 authentication of its own, so only peers in `calls.audiosocket_allow` are accepted.
+`add_routes` registers the channel: its TCP listener, and the dialplan's transfer look-up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import logging
 import struct
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn, InboundEvent
+from aiohttp import web
+
+from bot.channels.base import (
+    AudioIn,
+    CallContext,
+    ChannelClosed,
+    DtmfIn,
+    HangupIn,
+    InboundEvent,
+    StartCall,
+)
+from bot.security.machine_auth import authorize, peer_in
+from bot.server import SETTINGS
 from stt.audio import AudioFrame
 
 log = logging.getLogger(__name__)
@@ -23,6 +37,7 @@ log = logging.getLogger(__name__)
 KIND_HANGUP, KIND_UUID, KIND_DTMF, KIND_AUDIO, KIND_ERROR = 0x00, 0x01, 0x03, 0x10, 0xFF
 MAX_AUDIO_BYTES = 8000  # half a second; Asterisk sends 20 ms (320 bytes)
 READ_TIMEOUT_S = 30.0  # Asterisk streams audio continuously; 30 s of nothing is a dead peer
+ASTERISK_TRANSFERS = web.AppKey("asterisk_transfers", dict)  # call UUID -> where to Dial
 
 
 class ProtocolError(Exception):
@@ -90,7 +105,47 @@ def peer_allowed(peer: str, allow: list[str]) -> bool:
     return any(address in ipaddress.ip_network(net, strict=False) for net in allow)
 
 
-StartCall = Callable[[CallContext, AudioSocketCall, Callable], Awaitable[None]]
+def add_routes(app: web.Application, start_call: StartCall) -> None:
+    """The AudioSocket channel: its TCP listener on `calls.audiosocket_port` (none when 0)
+    while the application runs, the dialplan's transfer look-up, and its transfer table."""
+    app[ASTERISK_TRANSFERS] = {}
+    app.router.add_get("/asterisk/transfer/{uuid}", asterisk_transfer)
+
+    async def listener(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        port = settings.calls.audiosocket_port
+        if not port:
+            yield
+            return
+        server = await asyncio.start_server(
+            functools.partial(handle_connection, start_call=start_call,
+                              allow=settings.calls.audiosocket_allow,
+                              transfers=app[ASTERISK_TRANSFERS]),
+            settings.server.host, port,
+        )
+        log.info("audiosocket listening on %s:%d", settings.server.host, port)
+        try:
+            yield
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    app.cleanup_ctx.append(listener)
+
+
+async def asterisk_transfer(request: web.Request) -> web.Response:
+    """The dialplan asks, after AudioSocket() returns, where to Dial (empty: hang up).
+
+    Only from the PBX (loopback or `calls.audiosocket_allow`), with its own API token
+    (scope transfers:read, in `?token=` since the dialplan's CURL() sends no headers)."""
+    if not peer_in(request, request.app[SETTINGS].calls.audiosocket_allow):
+        log.warning("asterisk transfer look-up refused from %s: not in calls.audiosocket_allow",
+                    request.remote)
+        raise web.HTTPForbidden(text="not an allowed PBX address")
+    refused = await authorize(request, "transfers:read", roles=(), allow_query=True)
+    if refused is not None:
+        return refused
+    return web.Response(text=request.app[ASTERISK_TRANSFERS].pop(request.match_info["uuid"], ""))
 
 
 async def handle_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,

@@ -6,6 +6,7 @@ offers `send_audio`, `clear`, `transfer` and `hangup` for the way back.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -64,3 +65,9 @@ class Channel(Protocol):
 
     async def hangup(self) -> None:
         """End the call from our side."""
+
+
+Put = Callable[[InboundEvent], Awaitable[None]]  # hands the call one inbound event
+Pump = Callable[[Put], Awaitable[None]]  # reads the wire, putting events, until hangup
+StartCall = Callable[[CallContext, Channel, Pump], Awaitable[None]]
+"""Runs one call over a channel (`bot.call.runner.call_starter`); returns when it is over."""

@@ -7,6 +7,7 @@ Server to client: {"type": "clear"} (drop queued audio), {"type": "hangup"}.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
-from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn
+from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn, StartCall
 from bot.security.headers import page_csp
 from bot.server import STREAM_TOKENS
 from stt.audio import AudioFrame
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 
 PAGE = Path(__file__).with_name("browser.html")
 MAX_FRAME_BYTES = 32000  # one second of 16 kHz PCM16
+
+
+def add_routes(app: web.Application, start_call: StartCall) -> None:
+    """The browser channel: the page, and the socket a call runs over (no transfers)."""
+    app.router.add_get("/browser", browser_page)
+    app.router.add_get("/browser/ws", functools.partial(handle_browser_socket, start_call=start_call))
 
 
 class BrowserCall:
@@ -96,7 +103,7 @@ async def browser_page(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "no-store", "Content-Security-Policy": page_csp(nonce)})
 
 
-async def handle_browser_socket(request: web.Request, start_call) -> web.WebSocketResponse:
+async def handle_browser_socket(request: web.Request, start_call: StartCall) -> web.WebSocketResponse:
     from escalation.auth import same_origin
 
     if not same_origin(request):

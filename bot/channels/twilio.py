@@ -2,6 +2,8 @@
 
 Inbound: connected, start, media (base64 mu-law 8 kHz), dtmf, mark, stop.
 Outbound: media, mark, clear. A mark that comes back after a `clear` was not played.
+`add_routes` registers the whole Twilio channel: this stream, and the voice webhooks that
+connect a call to it and answer a transfer (`twilio_twiml`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import json
 import logging
 import uuid
@@ -16,8 +19,9 @@ from typing import Any
 
 from aiohttp import WebSocketError, WSMsgType, web
 
-from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn
+from bot.channels.base import AudioIn, CallContext, ChannelClosed, DtmfIn, HangupIn, StartCall
 from bot.channels.twilio_auth import signature_valid
+from bot.channels.twilio_twiml import TWILIO_TRANSFERS, connect_action_webhook, voice_webhook
 from bot.server import SETTINGS, STREAM_TOKENS
 from stt.audio import AudioFrame, mulaw_to_pcm16
 
@@ -26,11 +30,19 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 64 * 1024
 CLOSE_TIMEOUT_S = 2.0  # seconds to wait for the peer's close frame
 START_TIMEOUT_S = 10.0
-TWILIO_TRANSFERS = web.AppKey("twilio_transfers", dict)  # CallSid -> transfer target
 
 
 class ProtocolError(Exception):
     """The peer broke the Media Streams protocol; the connection is closed."""
+
+
+def add_routes(app: web.Application, start_call: StartCall) -> None:
+    """The Twilio channel: its voice webhooks, its media stream, and its transfer table
+    (CallSid -> target, written by a stream that transfers, read by the connect action)."""
+    app[TWILIO_TRANSFERS] = {}
+    app.router.add_get("/twilio/media", functools.partial(handle_media_stream, start_call=start_call))
+    app.router.add_post("/twilio/voice", voice_webhook)
+    app.router.add_post("/twilio/connect-action", connect_action_webhook)
 
 
 class TwilioStream:
@@ -135,7 +147,7 @@ def stream_token_problem(request: web.Request, start: dict[str, Any]) -> str:
     return request.app[STREAM_TOKENS].check(offered, call_id)
 
 
-async def handle_media_stream(request: web.Request, start_call) -> web.WebSocketResponse:
+async def handle_media_stream(request: web.Request, start_call: StartCall) -> web.WebSocketResponse:
     """Accept one Media Streams connection and run the call over it.
 
     `start_call(context, channel, inbound_put)` runs the call session and returns when it ends.

@@ -12,13 +12,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
-from bot.call_services import SERVICES
-from bot.channels.twilio import TWILIO_TRANSFERS
+from bot.call.prompts import LINES_BUSY
+from bot.call.services import SERVICES
 from bot.channels.twilio_auth import signature_valid
-from bot.prompts import LINES_BUSY
 from bot.server import CALLS, SETTINGS, STREAM_TOKENS
 
 log = logging.getLogger(__name__)
+
+TWILIO_TRANSFERS = web.AppKey("twilio_transfers", dict)  # CallSid -> transfer target
 
 
 async def _form(request: web.Request) -> dict[str, str]:
@@ -47,7 +48,7 @@ def _base_url(request: web.Request) -> str:
 async def voice_webhook(request: web.Request) -> web.Response:
     """Answer an incoming call with `<Connect><Stream>` to `/twilio/media`."""
     form = await _form(request)
-    refusal = request.app[SERVICES].refusal(len(request.app[CALLS])) if SERVICES in request.app else None
+    refusal = request.app[SERVICES].refusal(len(request.app[CALLS]))
     if refusal is not None:
         log.warning("twilio call %s turned away: %s", form.get("CallSid", "?"), refusal[1])
         return _twiml(f"<Say>{escape(LINES_BUSY)}</Say><Hangup/>")
@@ -84,8 +85,3 @@ async def connect_action_webhook(request: web.Request) -> web.Response:
         return _twiml(dial_twiml(target, call_sid))
     return _twiml("<Hangup/>")
 
-
-def setup_twiml_routes(app: web.Application) -> None:
-    app[TWILIO_TRANSFERS] = {}
-    app.router.add_post("/twilio/voice", voice_webhook)
-    app.router.add_post("/twilio/connect-action", connect_action_webhook)

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         return 2
     from escalation.agents import AgentError
     from escalation.hours import HoursError
-    from escalation.store import StoreError
+    from escalation.stores import StoreError
 
     try:
         return asyncio.run(_run(args, settings))

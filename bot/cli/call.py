@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.caller.api_token import token_for
     from bot.caller.dial import CallerTurn, dial
     from bot.caller.voices import VoiceError
-    from escalation.store import StoreError
+    from escalation.stores import StoreError
     from stt.audio import AudioFormatError
 
     url = args.url or f"ws://{settings.server.host}:{settings.server.port}/twilio/media"

@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
 
 
 async def _load(settings: Settings, call_id: str | None, limit: int) -> Any:
-    from bot.call_records import CallRecords
+    from bot.call.records import CallRecords
 
     path = settings.path(settings.paths.data_dir) / "calls.db"
     if not path.exists():

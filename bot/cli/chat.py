@@ -103,8 +103,7 @@ async def chat(model: Any, timeout_s: float, greeting: bool, as_json: bool) -> i
 def run(args: argparse.Namespace, settings: Any) -> int:
     from pathlib import Path
 
-    from bot.cli.train import quiet_rasa
-    from nlu.training import latest_model
+    from nlu.training import latest_model, quiet_rasa
 
     quiet_rasa()
     model = Path(args.model) if args.model else latest_model(settings.path(settings.nlu.model_dir))

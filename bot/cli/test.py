@@ -33,11 +33,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from bot.cli.train import quiet_rasa
+    from nlu.training import latest_model, quiet_rasa
 
     quiet_rasa()
     from nlu.testing import format_report, run_tests
-    from nlu.training import latest_model
 
     model = Path(args.model) if args.model else latest_model(settings.path(settings.nlu.model_dir))
     if model is None or not model.is_file():

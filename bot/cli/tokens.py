@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         args.tokens_parser.print_help()
         return 2
     from escalation.api_tokens import TokenError
-    from escalation.store import StoreError
+    from escalation.stores import StoreError
 
     try:
         return asyncio.run(_run(args, settings))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -29,38 +28,11 @@ def progress(message: str) -> None:
     print(f"voicebot train: {message}", file=sys.stderr, flush=True)
 
 
-def quiet_rasa() -> None:
-    """Rasa and TensorFlow log a lot at INFO; keep the progress lines readable."""
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    for name in ("rasa", "tensorflow", "absl"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger("py.warnings").setLevel(logging.ERROR)  # library deprecation noise
-    import warnings
-
-    warnings.filterwarnings("ignore")
-
-
-def build_language_model(project_dir: Path, settings: Any) -> None:
-    """The STT domain LM from the training sentences (if the STT side provides it yet)."""
-    from nlu.training import speech_lm_sentences
-    from stt.language_model import build_domain_lm
-
-    out_path = settings.path(settings.stt.domain_lm_path)
-    sentences = speech_lm_sentences(project_dir, settings.path(settings.nlu.datasets_dir))
-    progress(f"building the speech domain language model from {len(sentences)} sentences")
-    path = build_domain_lm(sentences, out_path)
-    progress(f"speech domain language model: {path}")
-
-
 def build_channel_adaptation(settings: Any, force: bool = False) -> None:
     """The telephone-channel MLLR transform; without its inputs the recognizer runs
     unadapted, so a missing package is a notice, not a failed training."""
-    from bot.bench.corpus import CorpusError
-    from bot.telephone_adaptation import build_telephone_mllr, mllr_file
-    from stt.adaptation import AdaptationError
+    from stt.adaptation import AdaptationError, build_telephone_mllr, mllr_file
+    from stt.asterisk_prompts import CorpusError
 
     if mllr_file(settings) is None:
         return
@@ -73,9 +45,9 @@ def build_channel_adaptation(settings: Any, force: bool = False) -> None:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    quiet_rasa()
-    from nlu.training import train
+    from nlu.training import quiet_rasa, train
 
+    quiet_rasa()
     project_dir = settings.path(settings.nlu.project_dir)
     model_dir = settings.path(settings.nlu.model_dir)
     try:
@@ -90,8 +62,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print(f"voicebot train: training failed: {exc}", file=sys.stderr)
         return 1
     if not args.no_lm and settings.stt.domain_language_model:
+        from stt.language_model import build_configured_domain_lm
+
         try:
-            build_language_model(project_dir, settings)
+            build_configured_domain_lm(settings, progress)
         except Exception as exc:
             print(f"voicebot train: speech language model failed: {exc}", file=sys.stderr)
             return 1

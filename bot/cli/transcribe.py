@@ -53,7 +53,7 @@ def _segments(pcm: bytes, rate: int, settings: Any, whole: bool) -> list[tuple[f
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from bot.telephone_adaptation import mllr_file
+    from stt.adaptation import mllr_file
     from stt.audio import AudioFormatError, read_wav, to_rate
     from stt.factory import RecognizerFactory
     from stt.language_model import DEFAULT_LM_PATH

@@ -20,10 +20,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from bot.cli.train import quiet_rasa
+    from nlu.training import data_dirs, quiet_rasa
 
     quiet_rasa()
-    from nlu.training import data_dirs
     from nlu.validation import validate
 
     project_dir = settings.path(settings.nlu.project_dir)

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from bot import prompts
+from bot.call import prompts
 from bot.caller.twilio_client import TwilioCaller
 from bot.caller.voices import speak
 from bot.caller.webhook import stream_token

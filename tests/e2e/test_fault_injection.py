@@ -23,8 +23,8 @@ import pytest
 from bot.caller.dial import fetch_record
 from bot.caller.twilio_client import TwilioCaller
 from bot.caller.voices import speak
-from escalation.redis_store import RedisStore
-from escalation.store import StoreError
+from escalation.stores import StoreError
+from escalation.stores.redis import RedisStore
 from tests.conftest import ServerProcess
 from tests.e2e.conftest import E2E_ENV, start_e2e_server
 from tests.escalation.redis_server import RedisServer

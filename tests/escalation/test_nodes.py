@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from bot.agent_bridge import BotCallControl
-from bot.call_registry import CallRegistry
+from bot.call.agent_bridge import BotCallControl
+from bot.call.registry import CallRegistry
 from escalation.bridge import CallElsewhere, CallGone
 from escalation.context import build_context
 from escalation.services import NODE_TTL_S

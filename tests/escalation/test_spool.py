@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from escalation.store import StoreError
+from escalation.stores import StoreError
 from tests.escalation.helpers import open_services
 
 from .redis_server import RedisServer

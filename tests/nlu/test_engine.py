@@ -177,7 +177,7 @@ async def test_timeout_becomes_apology_and_handoff(agent):
     try:
         turn = await engine.handle("slow", Text("how do I activate my card"))
         assert turn.handoff == Handoff("technical_error", "normal")
-        assert turn.texts == []  # the call says its own apology (bot/prompts.py)
+        assert turn.texts == []  # the call says its own apology (bot/call/prompts.py)
     finally:
         await engine.close()
 

@@ -16,8 +16,8 @@ from aiohttp import web
 
 from bot.app import build_application
 from bot.bench.server_proc import free_port
-from bot.call_records import CallRecords
-from bot.call_services import SERVICES
+from bot.call.records import CallRecords
+from bot.call.services import SERVICES
 from bot.config import Settings, load_settings
 from bot.server import app_runner
 from escalation.services import EscalationServices

@@ -100,7 +100,7 @@ async def test_calls_need_a_reader_session_or_a_live_api_token(bot) -> None:
 
 
 async def test_asterisk_transfer_needs_an_allowed_peer_and_its_own_token(bot) -> None:
-    from bot.app import ASTERISK_TRANSFERS
+    from bot.channels.audiosocket import ASTERISK_TRANSFERS
 
     bot.app[ASTERISK_TRANSFERS]["u1"] = "PJSIP/agents"
     pbx, _ = await bot.services.api_tokens.add("pbx", ["transfers:read"], days=1)

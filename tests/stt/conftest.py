@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.corpus import Prompt, asterisk_prompts, caller_sentences, load_8k, telephone_speech
+from bot.bench.corpus import caller_sentences, load_8k, telephone_speech
 from bot.caller.voices import VOICES
+from stt.asterisk_prompts import Prompt, asterisk_prompts
 
 # Every 26th in-domain sentence: 8 sentences x 5 voices.
 TEST_SENTENCES = caller_sentences()[::26][:8]

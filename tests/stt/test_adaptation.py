@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.corpus import asterisk_prompts, load_8k
+from bot.bench.corpus import load_8k
 from bot.bench.stt import _decode
 from bot.bench.wer import wer
-from bot.telephone_adaptation import adaptation_recordings
 from stt import adaptation
 from stt.adaptation import AdaptationError, build_mllr
+from stt.asterisk_prompts import adaptation_recordings, asterisk_prompts
 from stt.factory import RecognizerFactory
 from stt.pocketsphinx_backend import PocketsphinxRecognizer
 from stt.recognizer_pool import RecognizerPool

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.corpus import asterisk_prompts, load_8k
+from bot.bench.corpus import load_8k
 from bot.bench.wer import wer
 from bot.config import PROJECT_ROOT
+from stt.asterisk_prompts import asterisk_prompts
 from stt.final_pass import FinalPass
 from stt.neural_models import DEFAULT_FINAL_MODEL, load_final_decoder
 from stt.pocketsphinx_backend import PocketsphinxRecognizer

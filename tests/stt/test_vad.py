@@ -43,7 +43,8 @@ def test_speech_resuming_at_the_end_silence_deadline_stays_one_turn(seed):
     # "press 1 to prepend a message or 2 to forward ...": under 10 dB noise the weak "or 2"
     # and the pause after it last just under 500 ms; the next word is voiced right at the
     # deadline, a few frames before it can be confirmed. It used to start a second turn.
-    from bot.bench.corpus import asterisk_prompts, load_8k
+    from bot.bench.corpus import load_8k
+    from stt.asterisk_prompts import asterisk_prompts
 
     prompt = next(p for p in asterisk_prompts() if p.name == "vm-forwardoptions")
     stream = build_stream([(prompt, load_8k(prompt.path))], 10.0, seed=seed)

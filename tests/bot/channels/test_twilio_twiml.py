@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import types
 from xml.etree import ElementTree
 
 from twilio.request_validator import RequestValidator
 
-from bot.channels.twilio import TWILIO_TRANSFERS
-from bot.channels.twilio_twiml import dial_twiml, setup_twiml_routes
+from bot.call.prompts import LINES_BUSY
+from bot.call.services import SERVICES
+from bot.channels import twilio
+from bot.channels.twilio_twiml import TWILIO_TRANSFERS, dial_twiml
 from bot.config import load_settings
 from bot.server import STREAM_TOKENS, create_app
 
 
-def make_app(**env: str):
+async def no_call(*args: object) -> None:
+    raise AssertionError("these tests open no media stream")
+
+
+def make_app(refusal: tuple[str, str] | None = None, **env: str):
     settings = load_settings(environ={f"VOICEBOT_{k.upper()}": v for k, v in env.items()})
     app = create_app(settings)
-    setup_twiml_routes(app)
+    twilio.add_routes(app, no_call)
+    # The call services' admission decision, and nothing else of them: no speech stack here.
+    app[SERVICES] = types.SimpleNamespace(refusal=lambda in_progress: refusal)
     return app
 
 
@@ -39,6 +48,15 @@ async def test_voice_webhook_connects_the_call_to_our_stream(aiohttp_client) -> 
     assert app[STREAM_TOKENS].check(token, "CA1") == ""
     assert app[STREAM_TOKENS].check(token, "CA1") == "token already used"
     assert "a-long-server-key" not in await response.text()
+
+
+async def test_a_caller_the_bot_cannot_take_hears_why_and_no_stream_opens(aiohttp_client) -> None:
+    client = await aiohttp_client(make_app(refusal=("busy", "20 calls in progress")))
+    response = await client.post("/twilio/voice", data={"CallSid": "CA1", "From": "+4420"})
+    assert response.status == 200
+    root = ElementTree.fromstring(await response.text())
+    assert [child.tag for child in root] == ["Say", "Hangup"]
+    assert root.findtext("Say") == LINES_BUSY
 
 
 async def test_public_url_is_used_when_configured(aiohttp_client) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import prompts
+from bot.call import prompts
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_fixed_line_is_pre_rendered() -> None:
@@ -19,4 +19,4 @@ def test_every_fixed_line_is_pre_rendered() -> None:
 def test_the_apology_is_written_once() -> None:
     sources = [p for folder in ("bot", "nlu", "escalation") for p in (ROOT / folder).rglob("*.py")]
     written = [p.relative_to(ROOT) for p in sources if "went wrong" in p.read_text(encoding="utf-8")]
-    assert written == [Path("bot/prompts.py")]
+    assert written == [Path("bot/call/prompts.py")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.keypad import KeypadCollector
+from bot.call.keypad import KeypadCollector
 
 
 async def test_single_key_is_delivered_at_once() -> None:

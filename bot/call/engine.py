@@ -22,7 +22,7 @@ class UnavailableEngine:
         return self.why
 
     async def handle(self, call_id: str, user_input: object) -> BotTurn:
-        return technical_error_turn()  # the call says the apology (bot/prompts.py)
+        return technical_error_turn()  # the call says the apology (bot/call/prompts.py)
 
     async def end_call(self, call_id: str) -> None:
         return None

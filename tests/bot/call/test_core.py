@@ -1,5 +1,5 @@
 """The call core on a virtual clock: the real session, listener, handoff desk, agent bridge
-and runner, driven by a scripted caller and dialogue (tests/bot/fake_*.py). Seconds of
+and runner, driven by a scripted caller and dialogue (tests/bot/call/fake_*.py). Seconds of
 call time pass in milliseconds, and every path ends in a call record that says how."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import prompts
-from bot.call_state import CallState
-from bot.dialogue import UnavailableEngine
+from bot.call import prompts
+from bot.call.engine import UnavailableEngine
+from bot.call.state import CallState
 from nlu.engine import Digits
 from tests.fake_clock import on_virtual_clock
 

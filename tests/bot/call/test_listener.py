@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.call_listener import digits_only
+from bot.call.listener import digits_only
 
 
 def test_dictated_digits_become_the_digits() -> None:

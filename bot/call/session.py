@@ -18,15 +18,15 @@ from typing import Any, Protocol
 
 import anyio
 
-from bot import prompts
-from bot.barge_in import BargeInPolicy
-from bot.call_dialogue import CallDialogue, Handler
-from bot.call_events import CallerInput, CallEvent, StageFailed
-from bot.call_listener import CallListener
-from bot.call_services import CallServices
-from bot.call_speaker import CallSpeaker
-from bot.call_state import CallState
-from bot.call_turns import CallTurns
+from bot.call import prompts
+from bot.call.barge_in import BargeInPolicy
+from bot.call.dialogue import CallDialogue, Handler
+from bot.call.events import CallerInput, CallEvent, StageFailed
+from bot.call.listener import CallListener
+from bot.call.services import CallServices
+from bot.call.speaker import CallSpeaker
+from bot.call.state import CallState
+from bot.call.turns import CallTurns
 from bot.channels.base import AudioIn, CallContext, Channel, DtmfIn, HangupIn, InboundEvent
 from bot.log import call_id_var
 from escalation.bridge import AgentLeg
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 class CallerLeg(AgentLeg, Protocol):
-    """An agent's leg as the session feeds it (bot.agent_bridge.SessionAgentLeg)."""
+    """An agent's leg as the session feeds it (bot.call.agent_bridge.SessionAgentLeg)."""
 
     closed: bool
 

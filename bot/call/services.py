@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot import prompts
-from bot.call_records import CallRecords
+from bot.call import prompts
+from bot.call.handoff import HandoffDesk
+from bot.call.records import CallRecords
 from bot.channels.base import Channel
 from bot.config import Settings
-from bot.handoff import HandoffDesk
 from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
 from escalation.redact import redact_slots

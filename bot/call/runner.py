@@ -4,31 +4,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import anyio
 from aiohttp import web
 
-from bot import prompts
-from bot.call import CallSession
-from bot.call_registry import ServerDraining
-from bot.call_services import SERVICES, CallServices
-from bot.channels.base import CallContext, Channel, HangupIn, InboundEvent
+from bot.call import prompts
+from bot.call.registry import ServerDraining
+from bot.call.services import SERVICES, CallServices
+from bot.call.session import CallSession
+from bot.channels.base import CallContext, Channel, HangupIn, InboundEvent, Pump, StartCall
 from bot.log import call_id_var
 from bot.server import CALLS
 
 log = logging.getLogger(__name__)
 
-Put = Callable[[InboundEvent], Awaitable[None]]
-Pump = Callable[[Put], Awaitable[None]]
-
-
-def call_starter(app: web.Application) -> Callable[[CallContext, Channel, Callable[[Put], Awaitable[None]]], Awaitable[None]]:
+def call_starter(app: web.Application) -> StartCall:
     """A `start_call(context, channel, pump)` bound to this application's services."""
 
     refusals = _RefusalLog()
 
-    async def start_call(context: CallContext, channel: Channel, pump: Callable[[Put], Awaitable[None]]) -> None:
+    async def start_call(context: CallContext, channel: Channel, pump: Pump) -> None:
         call_id_var.set(context.call_id)
         services = app[SERVICES]
         calls = app[CALLS]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.call_services import CallServices
+from bot.call.services import CallServices
+from bot.call.turn_timing import TurnTiming
 from bot.channels.base import CallContext
-from bot.turn_timing import TurnTiming
 from escalation.context import build_context
 from escalation.models import HandoffContext
 from escalation.redact import redact_slots

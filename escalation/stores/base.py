@@ -1,8 +1,7 @@
-"""The storage interface of the escalation queue and its records, and the backend mapping.
+"""The storage interface of the escalation queue and its records, and its one kind of failure.
 
-Two real implementations: `SqliteStore` (one machine, embedded, WAL, fsync on commit) and
-`RedisStore` (several bot machines sharing one queue). Every change is durable when the
-call returns, so a crash of the bot never loses a waiting caller or a ticket.
+Every change is durable when the call returns, so a crash of the bot never loses a waiting
+caller or a ticket.
 """
 
 from __future__ import annotations
@@ -80,20 +79,3 @@ class EscalationStore(Protocol):
 
     async def close(self) -> None: ...
 
-
-async def open_store(backend: str, sqlite_path: str | None = None, redis_url: str | None = None,
-                     redis_prefix: str = "esc:") -> EscalationStore:
-    """Open the configured backend ("sqlite" or "redis")."""
-    if backend == "sqlite":
-        from escalation.sqlite_store import SqliteStore
-
-        if not sqlite_path:
-            raise StoreError("escalation store sqlite: no database path given")
-        return await SqliteStore.open(sqlite_path)
-    if backend == "redis":
-        from escalation.redis_store import RedisStore
-
-        if not redis_url:
-            raise StoreError("escalation store redis: no redis_url given")
-        return await RedisStore.open(redis_url, prefix=redis_prefix)
-    raise StoreError(f"unknown escalation store {backend!r}; use sqlite or redis")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 
-from bot.call_services import CallServices
+from bot.call.services import CallServices
 from bot.channels.base import Channel
 from tts.player import Player
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.call_state import ALLOWED, CallState, IllegalTransition
+from bot.call.state import ALLOWED, CallState, IllegalTransition
 from escalation.bridge import CallGone
 from tests.fake_clock import on_virtual_clock
 

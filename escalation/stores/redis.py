@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
 
 from escalation.models import QueueEntry
-from escalation.store import StoreError, store_errors
+from escalation.stores.base import StoreError, store_errors
 
 log = logging.getLogger(__name__)
 BAND = 1e12  # seq stays far inside +-BAND/2, so the rank decides first

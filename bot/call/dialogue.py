@@ -12,13 +12,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot import prompts
-from bot.call_events import CallerInput, CallEvent, NoInputTimeout, StageFailed
-from bot.call_listener import CallListener
-from bot.call_services import CallServices
-from bot.call_state import CallState
-from bot.call_turns import CallTurns
-from bot.turn_timing import TurnTiming
+from bot.call import prompts
+from bot.call.events import CallerInput, CallEvent, NoInputTimeout, StageFailed
+from bot.call.listener import CallListener
+from bot.call.services import CallServices
+from bot.call.state import CallState
+from bot.call.turn_timing import TurnTiming
+from bot.call.turns import CallTurns
 from nlu.engine import TECHNICAL_ERROR, BotTurn, Event, Handoff, UserInput
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ Handler = Callable[[UserInput], Awaitable[None]]
 
 
 class DialogueCall(Protocol):
-    """What the dialogue needs from its call (bot.call.CallSession)."""
+    """What the dialogue needs from its call (bot.call.session.CallSession)."""
 
     @property
     def state(self) -> CallState: ...
@@ -148,5 +148,5 @@ class CallDialogue:
 
 
 def apology_turn() -> BotTurn:
-    """The one apology (bot/prompts.py), and a person."""
+    """The one apology (bot/call/prompts.py), and a person."""
     return BotTurn(texts=[prompts.APOLOGY], handoff=Handoff(TECHNICAL_ERROR, "normal"))

@@ -17,15 +17,15 @@ from pathlib import Path
 import aiosqlite
 from aiohttp import web
 
-from bot.agent_bridge import BotCallControl
-from bot.call import CallSession
-from bot.call_records import CallRecords
-from bot.call_registry import CallRegistry
-from bot.call_runner import call_starter
-from bot.call_services import SERVICES, CallServices
+from bot.call.agent_bridge import BotCallControl
+from bot.call.handoff import HandoffDesk
+from bot.call.records import CallRecords
+from bot.call.registry import CallRegistry
+from bot.call.runner import call_starter
+from bot.call.services import SERVICES, CallServices
+from bot.call.session import CallSession
 from bot.channels.base import CallContext
 from bot.config import Settings
-from bot.handoff import HandoffDesk
 from bot.metrics import CallMetrics
 from bot.server import CALLS
 from escalation.agents import Agent

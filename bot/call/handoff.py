@@ -14,15 +14,15 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
-from bot import prompts
-from bot.call_records import CallRecords
+from bot.call import prompts
+from bot.call.hold_audio import hold_music
+from bot.call.records import CallRecords
 from bot.channels.base import CallContext, Channel
 from bot.config import EscalationSettings
-from bot.hold_audio import hold_music
 from bot.metrics import CallMetrics
 from escalation.models import HandoffContext
 from escalation.services import EscalationError, EscalationServices
-from escalation.store import StoreError
+from escalation.stores import StoreError
 from nlu.engine import Digits, Handoff, Text, UserInput
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ BOT_ENDED = ("server_shutdown", "max_call_length", "internal_error", "handoff_fa
 
 
 class HeldCall(Protocol):
-    """What the desk needs from a call (bot.call.CallSession)."""
+    """What the desk needs from a call (bot.call.session.CallSession)."""
 
     call_id: str
     context: CallContext

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.barge_in import BargeInPolicy, is_backchannel
+from bot.call.barge_in import BargeInPolicy, is_backchannel
 
 
 @pytest.mark.parametrize("text", ["mhm", "okay", "yeah", "uh huh", "okay yeah", "mm hmm"])

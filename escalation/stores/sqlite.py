@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from escalation.models import ACTIVE_STATES, QueueEntry
-from escalation.store import StoreError, store_errors
+from escalation.stores.base import StoreError, store_errors
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queue (

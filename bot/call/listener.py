@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.barge_in import BargeInPolicy
-from bot.call_events import CallerInput, CallEvent, NoInputTimeout, StageFailed
-from bot.call_services import CallServices
-from bot.keypad import KeypadCollector
-from bot.turn_timing import TurnTiming
+from bot.call.barge_in import BargeInPolicy
+from bot.call.events import CallerInput, CallEvent, NoInputTimeout, StageFailed
+from bot.call.keypad import KeypadCollector
+from bot.call.services import CallServices
+from bot.call.turn_timing import TurnTiming
 from nlu.digits import spoken_digits
 from nlu.engine import Digits, Text
 from stt.audio import AudioFrame

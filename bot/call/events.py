@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.turn_timing import TurnTiming
+from bot.call.turn_timing import TurnTiming
 from nlu.engine import UserInput
 
 

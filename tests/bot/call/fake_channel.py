@@ -20,7 +20,7 @@ from stt.audio import AudioFrame, read_wav, to_rate
 from .fake_recognizer import FakeRecognizers
 from .fake_speech import marker
 
-SPEECH_WAV = Path(__file__).resolve().parents[2] / "nlu/tests/voice/audio/close_my_account.wav"
+SPEECH_WAV = Path(__file__).resolve().parents[3] / "nlu/tests/voice/audio/close_my_account.wav"
 RATE = 8000
 FRAME = RATE * 2 // 50  # 20 ms of PCM16
 BATCH = 5  # frames sent together: 100 ms, as a jittery network would

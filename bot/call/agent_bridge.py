@@ -12,10 +12,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from bot import prompts
-from bot.call import CallerLeg, CallSession
-from bot.call_registry import CallRegistry
-from bot.call_state import CallState
+from bot.call import prompts
+from bot.call.registry import CallRegistry
+from bot.call.session import CallerLeg, CallSession
+from bot.call.state import CallState
 from escalation.bridge import AGENT_AUDIO_RATE, CallElsewhere, CallGone
 from escalation.services import EscalationServices
 from stt.audio import FrameBuffer, Resampler, pcm16_to_mulaw

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.turn_timing import TurnTiming
+from bot.call.turn_timing import TurnTiming
 
 
 def test_stages_and_response() -> None:
