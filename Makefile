@@ -5,6 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# make test: the call core on a virtual clock first (seconds; stops at its first failure), then
+# the rest on TEST_WORKERS pytest-xdist workers as tests/conftest.py groups them, then the tests
+# marked `timing` (real-time bounds a busy machine breaks) one at a time, with nothing beside
+# (exit status 5, no test chosen by PYTEST_ARGS in one of the two, is not a failure).
+CORE_TESTS := tests/bot/call/test_core.py tests/bot/call/test_state.py tests/bot/call/test_prompts.py
+TEST_WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+XDIST := --dist loadgroup --no-loadscope-reorder
 
 .PHONY: run test setup test-setup train lint bench clean help
 
@@ -31,7 +39,11 @@ run: train
 
 test: test-setup train
 	@$(BIN)/ruff check .
-	@$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 $(PYTEST_ARGS)
+	@$(PYTEST) -x $(CORE_TESTS)
+	@$(PYTEST) -n $(TEST_WORKERS) $(XDIST) -m "not timing" --durations=15 \
+		$(CORE_TESTS:%=--deselect %) $(PYTEST_ARGS); rest=$$?; \
+	$(PYTEST) -n 0 -m timing --durations=5 $(PYTEST_ARGS); timing=$$?; \
+	for status in $$rest $$timing; do [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; done
 
 lint: setup
 	@$(BIN)/ruff check .

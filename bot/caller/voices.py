@@ -7,6 +7,7 @@ scenarios and the benchmarks.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -60,7 +61,7 @@ def speak(text: str, voice: str = "rms", rate: int = 8000) -> bytes:
     pcm, source_rate = synthesize(text, voice)
     pcm = to_rate(pcm, source_rate, rate)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    tmp_path = cached.with_suffix(f".{id(pcm)}.tmp")
+    tmp_path = cached.with_suffix(f".{os.getpid()}-{id(pcm)}.tmp")  # test workers share it
     tmp_path.write_bytes(pcm)
     tmp_path.replace(cached)
     return pcm

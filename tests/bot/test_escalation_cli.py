@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def voicebot(*args: str, tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VOICEBOT_ESCALATION__SQLITE_PATH": str(tmp_path / "esc.sqlite3")}
+    env = {**os.environ, "VOICEBOT_ESCALATION__SQLITE_PATH": str(tmp_path / "esc.sqlite3"),
+           "VOICEBOT_PATHS__DATA_DIR": str(tmp_path / "var")}
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, text=True,
                           capture_output=True, cwd=ROOT, env=env, timeout=120)
 

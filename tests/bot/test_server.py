@@ -12,8 +12,13 @@ from bot.config import load_settings
 from bot.server import READINESS, create_app
 
 
-async def test_healthz_and_readyz_over_a_real_socket(aiohttp_client) -> None:
-    app = create_app(load_settings(environ={}))
+def settings(tmp_path):
+    """The defaults, with the data directory (server keys) in the test's own folder."""
+    return load_settings(environ={"VOICEBOT_PATHS__DATA_DIR": str(tmp_path)})
+
+
+async def test_healthz_and_readyz_over_a_real_socket(aiohttp_client, tmp_path) -> None:
+    app = create_app(settings(tmp_path))
     client = await aiohttp_client(app)  # a real TCP server on 127.0.0.1
     health = await client.get("/healthz")
     assert health.status == 200
@@ -23,8 +28,8 @@ async def test_healthz_and_readyz_over_a_real_socket(aiohttp_client) -> None:
     assert (await ready.json())["status"] == "ready"
 
 
-async def test_readyz_is_503_and_names_the_failing_check(aiohttp_client) -> None:
-    app = create_app(load_settings(environ={}))
+async def test_readyz_is_503_and_names_the_failing_check(aiohttp_client, tmp_path) -> None:
+    app = create_app(settings(tmp_path))
 
     async def model_loaded() -> tuple[bool, str]:
         return False, "no trained model in models/rasa"
@@ -42,7 +47,7 @@ async def test_readyz_is_503_and_names_the_failing_check(aiohttp_client) -> None
     assert "ConnectionRefusedError" in body["checks"]["store"]["detail"]
 
 
-async def test_cleanup_contexts_run_at_startup_and_shutdown(aiohttp_client) -> None:
+async def test_cleanup_contexts_run_at_startup_and_shutdown(aiohttp_client, tmp_path) -> None:
     events: list[str] = []
 
     async def component(app: web.Application):
@@ -50,7 +55,7 @@ async def test_cleanup_contexts_run_at_startup_and_shutdown(aiohttp_client) -> N
         yield
         events.append("down")
 
-    app = create_app(load_settings(environ={}), components=[component])
+    app = create_app(settings(tmp_path), components=[component])
     client = await aiohttp_client(app)
     assert events == ["up"]
     await client.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
+from tests.conftest import run_lock
 
 
 @pytest.fixture(scope="session")
@@ -28,11 +29,14 @@ def datasets_dir(settings) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_model(settings, project_dir, datasets_dir) -> Path:
-    """The default model, trained by the same function `voicebot train` uses."""
+def trained_model(settings, project_dir, datasets_dir, tmp_path_factory) -> Path:
+    """The default model, trained by the same function `voicebot train` uses. Under
+    pytest-xdist the workers take turns (a lock): the first
+    trains if the model is out of date, the others then find it up to date."""
     from nlu.training import train
 
-    result = train(project_dir, settings.path(settings.nlu.model_dir), datasets_dir)
+    with run_lock(tmp_path_factory, "train"):
+        result = train(project_dir, settings.path(settings.nlu.model_dir), datasets_dir)
     return result.model_path
 
 
