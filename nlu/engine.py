@@ -259,8 +259,8 @@ class RasaEngine:
         """The parse of `message`, or of another reading of the same speech when only that
         one is understood (see nlu/readings.py). Not inside a form, which takes the caller's
         words as they came (a complaint, a name); None leaves the parsing to Rasa."""
-        first, in_form = await self._on_thread(self._first_parse(self._agent, call_id, message))
-        if in_form or understood(first):
+        first = (await self._on_thread(self._parse(self._agent, [message])))[0]
+        if understood(first) or await self._on_thread(self._in_form(self._agent, call_id)):
             return first
         try:
             texts = await asyncio.wait_for(alternatives(), self.alternatives_timeout_s)
@@ -275,10 +275,10 @@ class RasaEngine:
         return chosen
 
     @staticmethod
-    async def _first_parse(agent: Any, call_id: str, message: str) -> tuple[dict[str, Any], bool]:
+    async def _in_form(agent: Any, call_id: str) -> bool:
+        # Asked only for a turn not understood: reading the tracker costs a deserialisation.
         tracker = await agent.tracker_store.retrieve(call_id)
-        in_form = tracker is not None and tracker.active_loop_name is not None
-        return await agent.parse_message(message), in_form
+        return tracker is not None and tracker.active_loop_name is not None
 
     @staticmethod
     async def _parse(agent: Any, texts: list[str]) -> list[dict[str, Any]]:
