@@ -114,6 +114,7 @@ def rasa_environment(model_dir: Path) -> None:
     """Rasa settings for this process: no telemetry, the training cache beside the models,
     and Rasa's structlog debug lines (printed to stdout by default) silenced."""
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # Rasa's progress bars, one line per step in a log
     os.environ.setdefault("RASA_CACHE_DIRECTORY", str(model_dir / "cache"))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import structlog
@@ -138,24 +139,35 @@ def quiet_rasa() -> None:
     warnings.filterwarnings("ignore")
 
 
+def convert_datasets(
+    project_dir: Path, datasets_dir: Path, progress: Callable[[str], None] = logger.info
+) -> None:
+    """Write the training data generated from the datasets into the project (FileNotFoundError
+    when there are no datasets and nothing generated before)."""
+    if Path(datasets_dir).is_dir():
+        progress(f"converting datasets from {datasets_dir}")
+        convert(Path(datasets_dir), generated_data_dir(Path(project_dir)))
+    elif not generated_data_dir(Path(project_dir)).is_dir():
+        raise FileNotFoundError(
+            f"datasets folder {datasets_dir} not found (needed for the FAQ training examples)"
+        )
+
+
 def train(
     project_dir: Path,
     model_dir: Path,
     datasets_dir: Path,
     force: bool = False,
     progress: Callable[[str], None] = logger.info,
+    converted: bool = False,
 ) -> TrainResult:
-    """Convert the datasets, then train unless the newest model is up to date."""
+    """Convert the datasets (unless `converted`), then train unless the newest model is up
+    to date."""
     started = time.perf_counter()
     project_dir, model_dir = Path(project_dir), Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    if Path(datasets_dir).is_dir():
-        progress(f"converting datasets from {datasets_dir}")
-        convert(Path(datasets_dir), generated_data_dir(project_dir))
-    elif not generated_data_dir(project_dir).is_dir():
-        raise FileNotFoundError(
-            f"datasets folder {datasets_dir} not found (needed for the FAQ training examples)"
-        )
+    if not converted:
+        convert_datasets(project_dir, datasets_dir, progress)
     print_ = fingerprint(project_dir)
     if not force and is_up_to_date(project_dir, model_dir):
         model = latest_model(model_dir)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -44,31 +46,47 @@ def build_channel_adaptation(settings: Any, force: bool = False) -> None:
     progress(f"telephone-channel adaptation: {path}")
 
 
+def build_speech_models(settings: Any, force: bool = False) -> str:
+    """The recognizer's domain language model, then its telephone adaptation; "" when built,
+    else why not (run in a child process beside the Rasa training, see `run`)."""
+    from stt.language_model import build_configured_domain_lm
+
+    try:
+        build_configured_domain_lm(settings, progress)
+    except Exception as exc:
+        return f"speech language model failed: {exc}"
+    build_channel_adaptation(settings, force=force)
+    return ""
+
+
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from nlu.training import quiet_rasa, train
+    from nlu.training import convert_datasets, quiet_rasa, train
 
     quiet_rasa()
     project_dir = settings.path(settings.nlu.project_dir)
     model_dir = settings.path(settings.nlu.model_dir)
     try:
-        result = train(
-            project_dir, model_dir, settings.path(settings.nlu.datasets_dir),
-            force=args.force, progress=progress,
-        )
+        convert_datasets(project_dir, settings.path(settings.nlu.datasets_dir), progress)
     except FileNotFoundError as exc:
         print(f"voicebot train: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # Rasa's own errors name the file; pass them on in one line
-        print(f"voicebot train: training failed: {exc}", file=sys.stderr)
-        return 1
-    if not args.no_lm and settings.stt.domain_language_model:
-        from stt.language_model import build_configured_domain_lm
-
+    # The speech models need only the converted text, and their build is single-threaded
+    # Python: a second process builds them while Rasa trains (about 2 minutes saved on 2 cores).
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as speech:
+        speech_built = None
+        if not args.no_lm and settings.stt.domain_language_model:
+            speech_built = speech.submit(build_speech_models, settings, args.force)
         try:
-            build_configured_domain_lm(settings, progress)
-        except Exception as exc:
-            print(f"voicebot train: speech language model failed: {exc}", file=sys.stderr)
+            result = train(
+                project_dir, model_dir, settings.path(settings.nlu.datasets_dir),
+                force=args.force, progress=progress, converted=True,
+            )
+        except Exception as exc:  # Rasa's own errors name the file; pass them on in one line
+            print(f"voicebot train: training failed: {exc}", file=sys.stderr)
             return 1
-        build_channel_adaptation(settings, force=args.force)
+        failure = speech_built.result() if speech_built is not None else ""
+    if failure:
+        print(f"voicebot train: {failure}", file=sys.stderr)
+        return 1
     print(result.model_path)
     return 0
