@@ -46,6 +46,7 @@ async def _delays(pool: Any, items: list[bytes], settings: Any) -> list[float]:
     real time, as on a call, so the speculative decode has only the time a caller gives it.
     """
     from stt.audio import AudioFrame
+    from stt.speculation import PauseGuess
     from stt.vad import Endpointer, SpeechEnded
 
     stt = settings.stt
@@ -56,23 +57,21 @@ async def _delays(pool: Any, items: list[bytes], settings: Any) -> list[float]:
             endpointer = Endpointer(8000, stt.vad_aggressiveness, stt.speech_start_ms,
                                     stt.end_silence_ms, preroll_ms=stt.preroll_ms)
             padded = pcm + bytes(int(8000 * (stt.end_silence_ms + 400) / 1000) * 2)
-            guessed = paused = False
+            guess, paused = PauseGuess(stt.speculate_after_ms), False  # the call's rule
             for i in range(0, len(padded), FRAME):
                 frame = padded[i : i + FRAME]
                 events = endpointer.process(AudioFrame(frame, 8000))
-                if any(isinstance(e, SpeechEnded) for e in events):
+                ended = next((e for e in events if isinstance(e, SpeechEnded)), None)
+                if ended is not None:
                     started = time.perf_counter()
-                    await stream.final("text", guessed)
+                    await stream.final("text", guess.turn_ended(ended.truncated))
                     delays.append(time.perf_counter() - started)
                     break
                 if endpointer.in_speech:
                     await stream.accept(frame)
-                    silent = endpointer.silent_ms
-                    if stt.speculate_after_ms and silent >= stt.speculate_after_ms and not guessed:
+                    if guess.on_speech(endpointer.silent_ms):
                         await stream.speculate("text")
-                        guessed = paused = True
-                    elif silent < stt.speculate_after_ms:
-                        guessed = False
+                        paused = True
                 if paused:
                     await asyncio.sleep(0.02)
             else:

@@ -14,9 +14,9 @@ import os
 import time
 from typing import Any
 
+from bot.bench.loop_lag import FRAME_S, Pacer
 from bot.bench.report import add_json_argument, emit, percentile
 
-FRAME_S = 0.02
 LATE_S = 0.04  # the bot's late-frame threshold
 SENTENCES = [
     "I want to check my account balance please",
@@ -38,30 +38,6 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2, help="pool worker processes")
     parser.add_argument("--voice", default="rms", help="flite voice of the callers")
     add_json_argument(parser)
-
-
-class Pacer:
-    """A task that wants to run every 20 ms, as the bot's audio pacing does."""
-
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        due = time.monotonic()
-        while True:
-            due += FRAME_S
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
-            now = time.monotonic()
-            self.lags.append(now - due)
-            due = max(due, now - FRAME_S)  # do not try to catch up a long stall
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    def stop(self) -> None:
-        assert self._task is not None
-        self._task.cancel()
 
 
 async def _call(stream: Any, utterances: list[bytes], seconds: float, offset: float,

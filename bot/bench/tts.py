@@ -1,4 +1,4 @@
-"""`voicebot bench tts`: time to first audio, real-time factor, throughput.
+"""`voicebot bench tts`: time to first audio, real-time factor, throughput, event loop lag.
 
 Uses a fresh, temporary cache so "uncached" means it. Replies are bank-style texts with
 amounts, dates and reference numbers, each one different. Time to first audio (TTFA) is
@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.bench.loop_lag import Pacer
 from bot.bench.report import add_json_argument, emit, percentile, summary
 
 TEMPLATES = [
@@ -225,7 +226,8 @@ async def _bench(args: argparse.Namespace, settings: Any, cache_dir: Path) -> li
                     audio_ms += size / 8  # mu-law 8 kHz: 8 bytes per ms
 
             started = time.perf_counter()
-            await asyncio.gather(*(caller() for _ in range(concurrency)))
+            with Pacer() as pacer:  # the bot's 20 ms audio pacing, on the same loop
+                await asyncio.gather(*(caller() for _ in range(concurrency)))
             wall = time.perf_counter() - started
             rows.append([f"throughput, {concurrency} concurrent", len(texts),
                          round(len(texts) / wall, 1), "", "replies/s"])
@@ -233,6 +235,7 @@ async def _bench(args: argparse.Namespace, settings: Any, cache_dir: Path) -> li
                          round(audio_ms / 1000 / wall, 1), "", "x real time"])
             rows.append([f"  TTFA, {concurrency} concurrent", len(firsts),
                          round(percentile(firsts, 50), 1), round(percentile(firsts, 95), 1), "ms"])
+            add(f"  event loop lag, {concurrency} concurrent", [lag * 1000 for lag in pacer.lags])
     finally:
         await synth.close()
     return rows

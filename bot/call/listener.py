@@ -25,6 +25,7 @@ from nlu.digits import spoken_digits
 from nlu.engine import Digits, Text
 from stt.audio import AudioFrame
 from stt.recognizer_pool import PooledRecognizer
+from stt.speculation import PauseGuess
 from stt.vad import Endpointer, NoInput, SpeechEnded, SpeechStarted
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,7 @@ class CallListener:
         self._asr: asyncio.Queue[_AsrItem] = asyncio.Queue(maxsize=ASR_QUEUE_ITEMS)
         self._failed = False
         self.expect = "text"  # what the dialogue asked for: text, digits or yes_no
-        self._speculate_after_ms = services.settings.stt.speculate_after_ms
-        self._guessed = False  # the worker is decoding this pause's turn so far
+        self._guess = PauseGuess(services.settings.stt.speculate_after_ms)
         self._neural_final = False  # a neural model writes finals: partials only for barge-in
         self._keypad = KeypadCollector(self._on_keys)
 
@@ -98,7 +98,7 @@ class CallListener:
         self.recognizer = await self.services.open_recognizer(sample_rate)
         self._neural_final = bool(self.services.recognizers.final_model)
         if not self._neural_final:
-            self._speculate_after_ms = 0  # pocketsphinx's own final needs no head start
+            self._guess = PauseGuess(0)  # pocketsphinx's own final needs no head start
 
     async def close(self) -> None:
         self._keypad.close()
@@ -140,26 +140,17 @@ class CallListener:
             elif isinstance(event, SpeechEnded):
                 timing = TurnTiming(end_silence_ms=self._end_silence_ms)
                 timing.stamp("speech_end_detected")
-                self._put(_TurnEnded(timing, self._guessed and not event.truncated))
-                self._guessed = False
+                self._put(_TurnEnded(timing, self._guess.turn_ended(event.truncated)))
             elif isinstance(event, NoInput) and self.ears.listening():
                 self.no_inputs += 1
                 final = self.no_inputs > self.services.settings.calls.no_input_reprompts
                 self.ears.post(NoInputTimeout(final=final))
         if endpointer.in_speech:
             self._put(_Audio(frame.pcm))
-            self._maybe_speculate(endpointer.silent_ms)
+            if self._guess.on_speech(endpointer.silent_ms):
+                self._put(_Speculate(self.expect))
             if self.ears.speaking() and self.barge_in.on_speech(endpointer.voiced_ms):
                 await self.ears.barge_in("speech_duration", self.barge_in.partial)
-
-    def _maybe_speculate(self, silent_ms: float) -> None:
-        if not self._speculate_after_ms:
-            return
-        if silent_ms < self._speculate_after_ms:
-            self._guessed = False  # still talking, or talking again: a new guess at the next pause
-        elif not self._guessed:
-            self._guessed = True
-            self._put(_Speculate(self.expect))
 
     def _put(self, item: _AsrItem) -> None:
         try:

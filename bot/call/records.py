@@ -104,37 +104,29 @@ class CallRecords:
         )
         await self.db.commit()
 
-    async def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         self.db.row_factory = aiosqlite.Row
-        async with self.db.execute(
-            "SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,)
-        ) as cursor:
+        async with self.db.execute(sql, params) as cursor:
             return [dict(row) for row in await cursor.fetchall()]
+
+    async def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        return await self._rows("SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,))
 
     async def get(self, call_id: str) -> dict[str, Any] | None:
         """One call's row, by its id (the primary key)."""
-        self.db.row_factory = aiosqlite.Row
-        async with self.db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)) as cur:
-            row = await cur.fetchone()
-        return dict(row) if row else None
+        rows = await self._rows("SELECT * FROM calls WHERE call_id = ?", (call_id,))
+        return rows[0] if rows else None
 
     async def events(self, call_id: str) -> list[dict[str, Any]]:
         """A call's events (handoff, ticket, slots, barge_in, ...) in order, detail decoded."""
-        self.db.row_factory = aiosqlite.Row
-        async with self.db.execute(
-            "SELECT at, kind, detail FROM events WHERE call_id = ? ORDER BY at", (call_id,)
-        ) as cursor:
-            rows = [dict(row) for row in await cursor.fetchall()]
+        rows = await self._rows(
+            "SELECT at, kind, detail FROM events WHERE call_id = ? ORDER BY at", (call_id,))
         for row in rows:
             row["detail"] = json.loads(row["detail"])
         return rows
 
     async def transcript(self, call_id: str) -> list[dict[str, Any]]:
-        self.db.row_factory = aiosqlite.Row
-        async with self.db.execute(
-            "SELECT * FROM turns WHERE call_id = ? ORDER BY idx", (call_id,)
-        ) as cursor:
-            rows = [dict(row) for row in await cursor.fetchall()]
+        rows = await self._rows("SELECT * FROM turns WHERE call_id = ? ORDER BY idx", (call_id,))
         for row in rows:
             row["latency"] = json.loads(row["latency"])
             row["handoff"] = json.loads(row["handoff"]) if row["handoff"] else None

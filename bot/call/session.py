@@ -20,6 +20,7 @@ import anyio
 
 from bot.call import prompts
 from bot.call.barge_in import BargeInPolicy
+from bot.call.bookkeeping import call_began, call_ended
 from bot.call.dialogue import CallDialogue, Handler
 from bot.call.events import CallerInput, CallEvent, StageFailed
 from bot.call.listener import CallListener
@@ -116,14 +117,7 @@ class CallSession:
     async def run(self) -> None:
         """Run the call until hangup, goodbye, or the maximum call length."""
         call_id_var.set(self.call_id)
-        svc = self.services
-        svc.metrics.calls_started.labels(self.context.channel).inc()
-        svc.metrics.active_calls.inc()
-        await svc.records.call_started(self.call_id, self.context.channel, self.context.caller)
-        log.info("call started on %s from %s", self.context.channel, self.context.caller or "unknown")
-        if getattr(svc.engine, "ready", True) is False:  # logged at start-up; each call says so too
-            log.warning("dialogue unavailable for this call (%s): apology and a human",
-                        getattr(svc.engine, "why", "no model"))
+        await call_began(self.context, self.services)
         try:
             async with anyio.create_task_group() as tg:
                 self._tg = tg
@@ -131,7 +125,7 @@ class CallSession:
                 # ends it at once instead of waiting for the recognizer to open.
                 tg.start_soon(self._inbound_loop)
                 tg.start_soon(self._begin)
-                with anyio.move_on_after(svc.settings.calls.max_call_s):
+                with anyio.move_on_after(self.services.settings.calls.max_call_s):
                     await self._done.wait()
                 if not self._done.is_set():
                     await self.end_politely("max_call_length", prompts.MAX_CALL_GOODBYE)
@@ -158,7 +152,6 @@ class CallSession:
         self.post(first)
 
     async def _release(self) -> None:
-        svc = self.services
         held, on_leave = self.holding or self._left_holding, self._on_leave
         self._enter(CallState.ENDED)
         outcome = self.outcome()
@@ -169,14 +162,7 @@ class CallSession:
                 await on_leave(self.end_reason)
             except Exception:
                 log.warning("hangup callback failed", exc_info=True)
-        try:
-            await svc.engine.end_call(self.call_id)
-        except Exception:
-            log.warning("dialogue engine failed to release the call's tracker", exc_info=True)
-        await svc.records.call_ended(self.call_id, outcome, self.end_reason)
-        svc.metrics.calls_ended.labels(self.context.channel, outcome).inc()
-        svc.metrics.active_calls.dec()
-        log.info("call ended: %s (%s)", outcome, self.end_reason)
+        await call_ended(self.context, self.services, outcome, self.end_reason)
 
     def outcome(self) -> str:
         return self.turns.outcome(self.end_reason)

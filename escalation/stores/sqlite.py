@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,19 @@ class SqliteStore:
     async def close(self) -> None:
         await self._db.close()
 
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, alone and inside BEGIN IMMEDIATE: committed when the block ends,
+        rolled back when it raises (a cancellation too)."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         async with self._lock:
             cursor = await self._db.execute(sql, tuple(params))
@@ -70,22 +84,13 @@ class SqliteStore:
     @_store_errors
     async def enqueue(self, entry: QueueEntry) -> QueueEntry:
         entry.state = "waiting"
-        async with self._lock:
-            return await self._enqueue(entry)
-
-    async def _enqueue(self, entry: QueueEntry) -> QueueEntry:
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            async with self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM queue") as cur:
+        async with self._transaction() as db:
+            async with db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM queue") as cur:
                 (entry.seq,) = await cur.fetchone()
-            await self._db.execute(
+            await db.execute(
                 "INSERT OR REPLACE INTO queue(call_id, rank, seq, state, data) VALUES (?,?,?,?,?)",
                 (entry.call_id, entry.rank, entry.seq, entry.state, entry.to_json()),
             )
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
         return entry
 
     @_store_errors
@@ -108,36 +113,25 @@ class SqliteStore:
 
     async def _update(self, call_id: str, expect: Iterable[str], changes: dict[str, Any],
                       to_head: bool = False) -> QueueEntry | None:
-        async with self._lock:
-            return await self._update_locked(call_id, expect, changes, to_head)
-
-    async def _update_locked(self, call_id: str, expect: Iterable[str], changes: dict[str, Any],
-                             to_head: bool) -> QueueEntry | None:
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            async with self._db.execute("SELECT data FROM queue WHERE call_id=?", (call_id,)) as cur:
+        async with self._transaction() as db:
+            async with db.execute("SELECT data FROM queue WHERE call_id=?", (call_id,)) as cur:
                 row = await cur.fetchone()
             entry = QueueEntry.from_json(row[0]) if row else None
             if entry is None or entry.state not in set(expect):
-                await self._db.execute("ROLLBACK")
-                return None
+                return None  # nothing written: the commit only ends the transaction
             for key, value in changes.items():
                 setattr(entry, key, value)
             if to_head:
                 entry.requeues += 1
-                async with self._db.execute(
+                async with db.execute(
                     "SELECT MIN(seq) FROM queue WHERE state='waiting' AND rank=?", (entry.rank,)
                 ) as cur:
                     (head,) = await cur.fetchone()
                 entry.seq = min(entry.seq, head) - 1 if head is not None else entry.seq
-            await self._db.execute(
+            await db.execute(
                 "UPDATE queue SET state=?, seq=?, data=? WHERE call_id=?",
                 (entry.state, entry.seq, entry.to_json(), call_id),
             )
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
         return entry
 
     @_store_errors
@@ -152,20 +146,21 @@ class SqliteStore:
 
     @_store_errors
     async def remove(self, call_id: str) -> QueueEntry | None:
-        async with self._lock:
-            async with self._db.execute("SELECT data FROM queue WHERE call_id=?", (call_id,)) as cur:
+        async with self._transaction() as db:
+            async with db.execute("SELECT data FROM queue WHERE call_id=?", (call_id,)) as cur:
                 row = await cur.fetchone()
             if row is None:
                 return None
-            await self._db.execute("DELETE FROM queue WHERE call_id=?", (call_id,))
+            await db.execute("DELETE FROM queue WHERE call_id=?", (call_id,))
         return QueueEntry.from_json(row[0])
 
     @_store_errors
     async def add_handle_time(self, seconds: float, keep: int = 50) -> None:
-        await self._write("INSERT INTO handle_times(seconds) VALUES (?)", (float(seconds),))
-        await self._write(
-            "DELETE FROM handle_times WHERE id <= (SELECT MAX(id) FROM handle_times) - ?", (keep,)
-        )
+        async with self._transaction() as db:
+            await db.execute("INSERT INTO handle_times(seconds) VALUES (?)", (float(seconds),))
+            await db.execute(
+                "DELETE FROM handle_times WHERE id <= (SELECT MAX(id) FROM handle_times) - ?", (keep,)
+            )
 
     @_store_errors
     async def handle_times(self, n: int = 20) -> list[float]:

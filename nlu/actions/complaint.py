@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from nlu.actions.phone import handoff
+from nlu.actions.phone import SaysThenHandsOff
 from nlu.digits import read_back, spoken_digits
 
 MIN_DIGITS = 6
@@ -134,13 +134,8 @@ class ActionCreateTicket(Action):
         return [SlotSet("ticket_reference", reference)]
 
 
-class ActionComplaintHandoff(Action):
+class ActionComplaintHandoff(SaysThenHandsOff, Action):
     """The caller wants a person after the complaint: complaint priority."""
 
-    def name(self) -> str:
-        return "action_complaint_handoff"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        dispatcher.utter_message(response="utter_complaint_handoff")
-        handoff(dispatcher, "complaint", "complaint")
-        return []
+    action_name, response = "action_complaint_handoff", "utter_complaint_handoff"
+    reason, priority = "complaint", "complaint"

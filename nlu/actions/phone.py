@@ -24,39 +24,43 @@ def user_intents(tracker: Tracker) -> list[str]:
     ]
 
 
-class ActionHandoffUrgent(Action):
+class SaysThenHandsOff:
+    """An action that says `response` (none: nothing) and asks for a person for `reason`,
+    at `priority`. Not an `Action` itself, so the SDK registers only the actions below."""
+
+    action_name: str
+    response: str | None = None
+    reason: str
+    priority: str
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        if self.response:
+            dispatcher.utter_message(response=self.response)
+        handoff(dispatcher, self.reason, self.priority)
+        return []
+
+
+class ActionHandoffUrgent(SaysThenHandsOff, Action):
     """After an urgent FAQ's safety message: a person, now."""
 
-    def name(self) -> str:
-        return "action_handoff_urgent"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        handoff(dispatcher, "urgent_faq", "urgent")
-        return []
+    action_name, reason, priority = "action_handoff_urgent", "urgent_faq", "urgent"
 
 
-class ActionRequestHuman(Action):
+class ActionRequestHuman(SaysThenHandsOff, Action):
     """The caller asked for a person (words or keypad 0)."""
 
-    def name(self) -> str:
-        return "action_request_human"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        dispatcher.utter_message(response="utter_request_human")
-        handoff(dispatcher, "request_human", "normal")
-        return []
+    action_name, response = "action_request_human", "utter_request_human"
+    reason, priority = "request_human", "normal"
 
 
-class ActionAngryCaller(Action):
+class ActionAngryCaller(SaysThenHandsOff, Action):
     """An angry or abusive caller goes to a person rather than arguing with a machine."""
 
-    def name(self) -> str:
-        return "action_angry_caller"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        dispatcher.utter_message(response="utter_angry")
-        handoff(dispatcher, "angry_caller", "complaint")
-        return []
+    action_name, response = "action_angry_caller", "utter_angry"
+    reason, priority = "angry_caller", "complaint"
 
 
 class ActionLowConfidence(Action):

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.report import percentile
 from bot.bench.wer import wer
 from bot.caller.voices import speak
 from stt.pocketsphinx_backend import PocketsphinxRecognizer
 from stt.recognizer import RecognizerError
 from stt.recognizer_pool import MAX_PENDING, RecognizerPool
-from stt.streaming import StreamingRecognizer
 from stt.text import normalise
 
 FRAME = 320  # 20 ms at 8 kHz
@@ -56,31 +54,6 @@ async def _decode(stream, pcm: bytes, realtime: bool = False) -> tuple[list[str]
         if partial:
             partials.append(partial)
     return partials, await stream.final()
-
-
-class Ticker:
-    """Measures how late the event loop wakes a task that sleeps 5 ms at a time."""
-
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            due = time.monotonic() + 0.005
-            await asyncio.sleep(0.005)
-            self.lags.append(time.monotonic() - due)
-
-    def __enter__(self) -> Ticker:
-        self._task = asyncio.create_task(self._run())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-
-    def p99_ms(self) -> float:
-        return percentile(self.lags, 99) * 1000
 
 
 def _worker_processes() -> set[int]:
@@ -134,34 +107,28 @@ async def test_transcripts_and_partials_match_in_process_decoding(speech):
         await pool.close()
 
 
-async def test_concurrent_streams_decode_and_the_loop_stays_free(speech):
+async def test_concurrent_streams_decode_in_the_workers_not_on_the_loop(speech, monkeypatch):
+    """Eight real-time calls over two workers, none decoded in this process. How late the
+    event loop wakes meanwhile (against threads) is measured by `voicebot bench stt_pool`."""
     expected = {pcm: _in_process(pcm)[1].text for _, pcm in speech}
     items = [speech[i % len(speech)][1] for i in range(8)]
 
+    def not_here(*args, **kwargs):
+        raise AssertionError("decoded in the test process, beside the event loop")
+
     pool = await RecognizerPool.start("pocketsphinx", workers=2, warm_decoders=4)
     try:
+        monkeypatch.setattr(PocketsphinxRecognizer, "accept", not_here)
+        monkeypatch.setattr(PocketsphinxRecognizer, "final", not_here)
         streams = [await pool.open(8000) for _ in items]
         assert len({s.worker_pid for s in streams}) == 2  # spread over both workers
-        with Ticker() as pool_ticks:
-            results = await asyncio.gather(*(_decode(s, p, True) for s, p in zip(streams, items)))
+        results = await asyncio.gather(*(_decode(s, p, True) for s, p in zip(streams, items)))
         for stream in streams:
             await stream.close()
     finally:
         await pool.close()
     assert all(_near(r[1].text, expected[p]) for r, p in zip(results, items))
     assert all(r[0] for r in results)
-
-    # The same load through threads (decoders built before the clock starts).
-    threaded = [StreamingRecognizer(PocketsphinxRecognizer(8000)) for _ in items]
-    with Ticker() as thread_ticks:
-        thread_results = await asyncio.gather(*(_decode(s, p, True) for s, p in zip(threaded, items)))
-    for stream in threaded:
-        await stream.close()
-    assert all(_near(r[1].text, expected[p]) for r, p in zip(thread_results, items))
-
-    print(f"\nevent-loop lag p99 with 8 real-time streams: pool {pool_ticks.p99_ms():.1f} ms, "
-          f"threads {thread_ticks.p99_ms():.1f} ms; load {os.getloadavg()[0]:.2f}")
-    assert pool_ticks.p99_ms() < 20.0
 
 
 async def test_a_killed_worker_is_replaced_and_its_streams_move_once(speech):

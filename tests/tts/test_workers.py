@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+import tts.worker
 from tts.pool import Pyttsx3Synthesizer
 from tts.service import SpeechService
 from tts.synthesizer import TtsError, VoiceParams
@@ -60,29 +61,45 @@ async def test_hung_worker_is_replaced_after_the_request_timeout() -> None:
         await synth.close()
 
 
-async def test_event_loop_stays_responsive_while_20_syntheses_run(service: SpeechService) -> None:
+async def test_20_syntheses_run_in_the_workers_while_the_loop_keeps_turning(
+    service: SpeechService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No synthesis on the event loop: the engine is never called in this process, and the
+    loop turns between replies finishing. How late the loop wakes meanwhile is a wall-clock
+    claim: `voicebot bench tts` measures it (event loop lag, 20 concurrent)."""
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("synthesis ran in the test process, beside the event loop")
+
+    monkeypatch.setattr(tts.worker, "open_engine", not_here)
+    monkeypatch.setattr(tts.worker, "synthesize", not_here)
     texts = [
         " ".join(f"Reply {i}, part {j}: your payment of ${i}.{j:02d} is received." for j in range(4))
         for i in range(20)
     ]
-    lags: list[float] = []
+    turns = 0
+    turns_at_reply: list[int] = []
     done = asyncio.Event()
 
     async def monitor() -> None:
-        tick = 0.005
+        nonlocal turns
         while not done.is_set():
-            started = time.perf_counter()
-            await asyncio.sleep(tick)
-            lags.append(time.perf_counter() - started - tick)
+            turns += 1
+            await asyncio.sleep(0.005)
+
+    async def reply(text: str) -> bytes:
+        audio = await service.synthesize(text, "mulaw8k")
+        turns_at_reply.append(turns)
+        return audio
 
     watcher = asyncio.ensure_future(monitor())
-    results = await asyncio.gather(*(service.synthesize(t, "mulaw8k") for t in texts))
+    results = await asyncio.gather(*(reply(t) for t in texts))
     done.set()
     await watcher
     assert service.synthesized >= 20 * 4  # every sentence is different: nothing cached
     assert all(len(r) > 8000 * 10 for r in results)
-    assert len(lags) > 20
-    assert max(lags) <= 0.020, f"max event loop lag {max(lags) * 1000:.1f} ms"
+    # Synthesis that blocked the loop would finish every reply before the monitor ran again.
+    assert turns_at_reply[-1] > turns_at_reply[0], turns_at_reply
 
 
 async def test_requests_fail_cleanly_when_the_pool_closes() -> None:
