@@ -85,8 +85,14 @@ async def test_call_numbers_match_direct_sql_counts(rig, channel: str | None) ->
         db, f"SELECT t.latency FROM calls c JOIN turns t ON t.call_id = c.call_id WHERE {clause}", args)
         if "response_ms" in json.loads(row[0])]
     assert summary["latency_turns"] == len(latencies)
-    assert summary["latency_p50_ms"] == pct(latencies, 50)
-    assert summary["latency_p95_ms"] == pct(latencies, 95)
+    # Percentiles come from 10 ms bins counted in SQL: within a bin of the values the exact
+    # percentile lies between.
+    ordered = sorted(latencies)
+    for q in (50, 95):
+        k = int((len(ordered) - 1) * q / 100)
+        low, high = ordered[k] - 10, ordered[min(k + 1, len(ordered) - 1)] + 10
+        assert low <= summary[f"latency_p{q}_ms"] <= high, (q, pct(latencies, q))
+    assert sum(d["turns"] for d in data["latency_per_day"]) == len(latencies)
 
 
 @pytest.mark.parametrize("channel", [None, "audiosocket"])
@@ -194,7 +200,7 @@ async def test_live_records_reach_the_report(rig, tmp_path: Path) -> None:
     data = await report(rig, **{"from": today, "to": today, "channel": "twilio"})
     assert data["summary"]["calls"] == 1 and data["summary"]["escalated"] == 1
     assert data["escalation_reasons"] == [{"reason": "live_reason", "count": 1}]
-    assert data["summary"]["latency_p50_ms"] == 1234.5
+    assert 1230 <= data["summary"]["latency_p50_ms"] <= 1240  # one turn: its 10 ms bin
     assert data["summary"]["queue_abandoned"] == 1 and data["summary"]["queue_answered"] == 1
     assert data["handle_time_per_agent"][0]["agent"] == "sue"
     other = await report(rig, **{"from": today, "to": today, "channel": "browser"})
