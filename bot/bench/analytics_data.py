@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,6 @@ class Seeded:
     events: int = 0
     wrapups: int = 0
     abandoned_in_queue: int = 0
-    call_rows: list[tuple[Any, ...]] = field(default_factory=list, repr=False)
 
 
 def _pick(rng: random.Random, weights: dict[Any, float]) -> Any:
@@ -120,7 +119,7 @@ def seed(calls_db: Path, store_db: Path | None, n_calls: int, first_day: date, d
         _write(store_db, STORE_SCHEMA, [
             ("INSERT OR REPLACE INTO records(kind, id, created_at, data) VALUES (?,?,?,?)",
              wrapups + abandoned)])
-    return Seeded(len(calls), len(turns), len(events), len(wrapups), len(abandoned), calls)
+    return Seeded(len(calls), len(turns), len(events), len(wrapups), len(abandoned))
 
 
 def _write(path: Path, schema: str, batches: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
