@@ -90,7 +90,7 @@ function drawCharts(r) {
     series("answered", r.queue_per_day.map((d) => d.answered), COLORS.green, { stack: "calls" }),
     series("abandoned in queue", r.queue_per_day.map((d) => d.abandoned), COLORS.red, { stack: "calls" }),
     series("median wait (s)", r.queue_per_day.map((d) => d.wait_p50_s), COLORS.ink,
-      { type: "line", yAxisID: "wait" }),
+      { type: "line", yAxisID: "wait", order: -1 }),
   ], { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true },
     wait: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } } } });
   chart("chart-handle", "bar", r.handle_time_per_agent.map((a) => a.agent), [
