@@ -1,8 +1,9 @@
 """The call records' side of the analytics report: aggregate queries, read-only, off the loop.
 
 Calls are counted by when they started (UTC); a call's turns and events go with its start.
-The queries lean on the indexes in `records.py` (calls by start and by channel and start,
-events by call and kind, turns by their primary key).
+The queries read the covering indexes of `records.py` (ANALYTICS_INDEXES: calls by start and
+by channel and start, turns by call with their intent and response time) and events by call
+and kind.
 """
 
 from __future__ import annotations
@@ -14,22 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from escalation.analytics import (
-    DAY_S,
-    HOUR_S,
-    Window,
-    day_label,
-    hour_label,
-    ratio,
-    rounded,
-)
+from escalation.analytics import DAY_S, HOUR_S, Window, day_label, hour_label, ratio, rounded
 
 OUTCOMES = ("contained", "escalated", "abandoned", "unfinished")  # unfinished: no end recorded
 CALLER_INPUTS = ("text", "digits")
 FALLBACK = "nlu_fallback"
 NO_INTENT = "(none)"
 TOP_INTENTS = 10
-LATENCY_BIN_MS = 10  # latency percentiles are exact to within this
+LATENCY_BIN_MS = 10  # latency percentiles are counted in bins this wide (binned_percentile)
 
 
 class CallStats:
