@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from bot.call.call_stats import CallStats
 from bot.call.runner import call_starter
 from bot.call.services import SERVICES, CallServices
 from bot.channels import audiosocket, browser, twilio
@@ -18,6 +19,8 @@ from bot.config import Settings
 from bot.metrics import CallMetrics
 from bot.security.machine_auth import authorize, peer_in
 from bot.server import CALLS, READINESS, SETTINGS, create_app
+from escalation.analytics import Analytics
+from escalation.analytics_web import ANALYTICS_KEY
 from escalation.web import SERVICES_KEY as ESCALATION_KEY
 from escalation.web import setup_escalation
 
@@ -71,7 +74,13 @@ async def _services_component(app: web.Application) -> AsyncIterator[None]:
         app[SERVICES] = services
         app[ESCALATION_KEY] = services.escalation
         app[READINESS].update(services_readiness(services))
-        yield
+        call_stats = CallStats(services.records.path)
+        if services.escalation is not None:
+            app[ANALYTICS_KEY] = Analytics(call_stats, services.escalation.store)
+        try:
+            yield
+        finally:
+            call_stats.close()
 
 
 def services_readiness(services: CallServices) -> dict:

@@ -67,6 +67,10 @@ def openapi_document() -> dict[str, Any]:
                                                   body=_obj(status="string", notes="string"), change=True)},
         "/api/callbacks": {"get": _op("Callback tasks, newest first", query=["status", "q"])},
         "/api/callbacks.csv": {"get": _op("Callbacks as CSV", query=["status", "q"], ok_type="text/csv")},
+        "/api/analytics": {"get": _op(
+            "Calls, outcomes, escalation reasons, intents, latency, queue and handle time for whole "
+            "UTC days from..to (default the last 7) and one channel or all; format=csv for CSV",
+            role="supervisor", query=["from", "to", "channel", "format"])},
         "/api/callbacks/{record_id}": {"patch": _op("Change a callback's status", params=["record_id"],
                                                     body=_obj(status="string", notes="string"),
                                                     change=True)},

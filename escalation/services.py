@@ -209,7 +209,21 @@ class EscalationServices:
             return None
         if entry:
             await self._removed_event(call_id, "abandoned")
+            await self._keep_abandoned(entry)
         return entry
+
+    async def _keep_abandoned(self, entry: QueueEntry) -> None:
+        """What analytics needs of a caller who hung up in the queue (wait, reason, channel);
+        a failure here never undoes the abandonment."""
+        now = time.time()
+        record = {"call_id": entry.call_id, "channel": entry.context.get("channel"),
+                  "reason": entry.context.get("reason"), "priority": entry.priority,
+                  "enqueued_at": entry.enqueued_at, "wait_s": now - entry.enqueued_at,
+                  "created_at": now}
+        try:
+            await self.store.put_record("abandoned", entry.call_id, record)
+        except StoreError as exc:
+            log.warning("call %s: abandonment not kept for analytics (%s)", entry.call_id, exc)
 
     async def request_callback(self, call_id: str, number: str | None = None,
                                why: str = "callback") -> dict[str, Any]:
@@ -427,7 +441,8 @@ class EscalationServices:
             "call_id": call_id, "agent": agent.username, "disposition": disposition,
             "notes": redact(notes), "handle_s": handle_s, "priority": entry.priority,
             "reason": entry.context.get("reason"), "summary": entry.context.get("summary"),
-            "enqueued_at": entry.enqueued_at, "created_at": now,
+            "channel": entry.context.get("channel"), "enqueued_at": entry.enqueued_at,
+            "created_at": now,
         }
         await self.store.put_record("wrapup", call_id, record)
         await self.store.remove(call_id)

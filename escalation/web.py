@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from escalation.agents import AgentError
+from escalation.analytics_web import add_analytics_routes
 from escalation.audio_ws import audio_socket
 from escalation.auth import (
     COOKIE,
@@ -346,3 +347,4 @@ def setup_escalation(app: web.Application, services: EscalationServices) -> None
         web.get("/api/callbacks.csv", callbacks[1]),
         web.patch("/api/callbacks/{record_id}", callbacks[2]),
     ])
+    add_analytics_routes(app)

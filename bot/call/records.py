@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS turns (
     bot_text TEXT NOT NULL,
     handoff TEXT,
     latency TEXT NOT NULL,
+    response_ms REAL,
     PRIMARY KEY (call_id, idx)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -42,7 +43,17 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at);
+CREATE INDEX IF NOT EXISTS events_call_kind ON events(call_id, kind);
 """
+# Covering indexes of the analytics queries (bot/call/call_stats.py): a month of calls is read
+# from the indexes alone. Made after MIGRATIONS, which add the columns they cover.
+ANALYTICS_INDEXES = """
+CREATE INDEX IF NOT EXISTS calls_period ON calls(started_at, channel, outcome, call_id);
+CREATE INDEX IF NOT EXISTS calls_channel_period ON calls(channel, started_at, outcome, call_id);
+CREATE INDEX IF NOT EXISTS turns_stats ON turns(call_id, input_kind, intent, response_ms);
+"""
+# Columns added since the first schema: (table, column, type, backfill expression).
+MIGRATIONS = [("turns", "response_ms", "REAL", "json_extract(latency, '$.response_ms')")]
 
 
 class CallRecords:
@@ -58,8 +69,19 @@ class CallRecords:
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.executescript(SCHEMA)
+        await self._migrate()
+        await self._db.executescript(ANALYTICS_INDEXES)
         await self._db.commit()
         return self
+
+    async def _migrate(self) -> None:
+        """Add the columns an older file lacks, filled from what it already holds."""
+        for table, column, kind, backfill in MIGRATIONS:
+            async with self.db.execute(f"PRAGMA table_info({table})") as cursor:
+                if any(row[1] == column for row in await cursor.fetchall()):
+                    continue
+            await self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            await self.db.execute(f"UPDATE {table} SET {column} = {backfill}")
 
     async def close(self) -> None:
         if self._db is not None:
@@ -83,10 +105,11 @@ class CallRecords:
                    intent: str | None, confidence: float | None, bot_texts: list[str],
                    handoff: dict[str, str] | None, latency: dict[str, Any]) -> None:
         await self.db.execute(
-            "INSERT OR REPLACE INTO turns VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO turns (call_id, idx, at, input_kind, user_text, intent, "
+            "confidence, bot_text, handoff, latency, response_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (call_id, idx, time.time(), input_kind, redact(user_text), intent, confidence,
              redact(" ".join(bot_texts)), json.dumps(handoff) if handoff else None,
-             json.dumps(latency)),
+             json.dumps(latency), latency.get("response_ms")),
         )
         await self.db.execute("UPDATE calls SET turns = turns + 1 WHERE call_id = ?", (call_id,))
         await self.db.commit()

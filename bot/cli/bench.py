@@ -9,7 +9,8 @@ import argparse
 import importlib
 from typing import Any
 
-BENCHMARKS = ["stt", "stt_pool", "vad", "nlu", "tts", "latency", "queue", "load", "fuzz", "all"]
+BENCHMARKS = ["stt", "stt_pool", "vad", "nlu", "tts", "latency", "queue", "analytics", "load", "fuzz",
+              "all"]
 
 
 def register(sub: Any) -> None:

@@ -75,6 +75,9 @@ class EscalationStore(Protocol):
     async def list_records(self, kind: str) -> list[dict[str, Any]]:
         """All records of a kind, oldest first (by their `created_at`)."""
 
+    async def records_between(self, kind: str, start: float, end: float) -> list[dict[str, Any]]:
+        """Records of a kind with start <= created_at < end, oldest first."""
+
     async def delete_record(self, kind: str, record_id: str) -> bool: ...
 
     async def close(self) -> None: ...

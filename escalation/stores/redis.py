@@ -199,6 +199,12 @@ class RedisStore:
         return [data for _, data in records]
 
     @_store_errors
+    async def records_between(self, kind: str, start: float, end: float) -> list[dict[str, Any]]:
+        # Records are one hash per kind: the range is filtered here (Redis keeps no order by time).
+        return [r for r in await self.list_records(kind)
+                if start <= float(r.get("created_at", 0.0)) < end]
+
+    @_store_errors
     async def delete_record(self, kind: str, record_id: str) -> bool:
         return bool(await self.redis.hdel(self._k("r", kind), record_id))
 

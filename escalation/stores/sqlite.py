@@ -185,6 +185,13 @@ class SqliteStore:
         return [json.loads(row[0]) for row in await self._read(sql, (kind,))]
 
     @_store_errors
+    async def records_between(self, kind: str, start: float, end: float) -> list[dict[str, Any]]:
+        sql = ("SELECT data FROM records WHERE kind=? AND created_at>=? AND created_at<? "
+               "ORDER BY created_at, id")
+        rows = await self._read(sql, (kind, float(start), float(end)))
+        return await asyncio.to_thread(lambda: [json.loads(row[0]) for row in rows])
+
+    @_store_errors
     async def delete_record(self, kind: str, record_id: str) -> bool:
         return await self._write("DELETE FROM records WHERE kind=? AND id=?", (kind, record_id)) > 0
 

@@ -69,7 +69,8 @@ def closed_now() -> str:
 async def test_every_console_and_api_route_needs_a_session_on_the_real_server(bot_server) -> None:
     app = web.Application()
     setup_escalation(app, object())  # only to list the routes the server mounts
-    public = {"/console", "/console/static/{name}", "/api/openapi.json", "/api/login"}
+    public = {"/console", "/console/static/{name}", "/console/analytics/static/{name}",
+              "/api/openapi.json", "/api/login"}
     routes = {(r.method, r.resource.canonical) for r in app.router.routes() if r.method != "HEAD"}
     async with aiohttp.ClientSession(bot_server.base_url) as http:
         for method, path in sorted(routes):
@@ -122,6 +123,33 @@ async def test_saying_call_me_back_while_holding_books_a_callback(bot_server) ->
         booked = [c for c in await callbacks(api) if c["call_id"] == sid]
         assert len(booked) == 1 and booked[0]["number"] == "+15550170002"
         assert sid not in await waiting_ids(api)
+
+
+async def test_a_caller_who_hangs_up_in_the_queue_shows_in_the_analytics(bot_server) -> None:
+    """The real server's /api/analytics counts what a real call leaves: one more twilio call,
+    escalated, its reason, and a caller abandoned in the queue."""
+    data_dir = bot_server.log_path.parent / "var"
+    await add_agent(data_dir, "sara", "supervisor")
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    path = f"/api/analytics?from={today}&to={today}&channel=twilio"
+    async with api_session(bot_server.base_url, "sara", PASSWORD) as api:
+        before = await api.get(path)
+        async with TwilioCaller(bot_server.ws_url, caller="+15550170003") as call:
+            await queue_for_agent(call)
+            sid = call.log.call_sid
+            assert sid in await until(lambda: waiting_ids(api), lambda ids: sid in ids, timeout=20)
+            await call.hangup()
+        after = await until(lambda: api.get(path),
+                            lambda r: r["summary"]["queue_abandoned"] > before["summary"]["queue_abandoned"]
+                            and r["summary"]["escalated"] > before["summary"]["escalated"], timeout=15)
+        csv_text = await (await api.http.get(path + "&format=csv")).text()
+    was, now = before["summary"], after["summary"]
+    assert now["calls"] == was["calls"] + 1 and now["escalated"] == was["escalated"] + 1
+    assert now["queue_abandoned"] == was["queue_abandoned"] + 1
+    reasons = {r["reason"]: r["count"] for r in after["escalation_reasons"]}
+    old = {r["reason"]: r["count"] for r in before["escalation_reasons"]}
+    assert reasons["request_human"] == old.get("request_human", 0) + 1
+    assert f"summary,,queue_abandoned,{now['queue_abandoned']}" in csv_text
 
 
 # ---- own servers -------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from escalation.web import setup_escalation
 from .helpers import until
 
 PUBLIC = {("GET", "/console"), ("GET", "/console/static/{name}"), ("GET", "/api/openapi.json"),
-          ("POST", "/api/login")}
-SUPERVISOR_ONLY = {("GET", "/api/agents"), ("GET", "/api/audit"), ("POST", "/api/queue/{call_id}/requeue")}
+          ("POST", "/api/login"), ("GET", "/console/analytics"), ("GET", "/console/analytics/static/{name}")}
+SUPERVISOR_ONLY = {("GET", "/api/agents"), ("GET", "/api/audit"), ("POST", "/api/queue/{call_id}/requeue"),
+                   ("GET", "/api/analytics")}
 
 
 def concrete(path: str) -> str:
