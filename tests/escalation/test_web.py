@@ -15,7 +15,10 @@ from .helpers import until
 
 PUBLIC = {("GET", "/console"), ("GET", "/console/static/{name}"), ("GET", "/api/openapi.json"),
           ("POST", "/api/login")}
-SUPERVISOR_ONLY = {("GET", "/api/agents"), ("GET", "/api/audit"), ("POST", "/api/queue/{call_id}/requeue")}
+SUPERVISOR_ONLY = {("GET", "/api/agents"), ("GET", "/api/audit"), ("POST", "/api/queue/{call_id}/requeue"),
+                   ("GET", "/api/monitor/calls"), ("GET", "/console/monitor"),
+                   ("GET", "/console/monitor/static/monitor.js"), ("GET", "/console/monitor/ws"),
+                   ("GET", "/console/monitor/{call_id}/audio")}
 
 
 def concrete(path: str) -> str:
