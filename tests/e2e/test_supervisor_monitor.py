@@ -19,6 +19,7 @@ import pytest
 
 from bot.caller.twilio_client import TwilioCaller, rms
 from bot.caller.voices import speak
+from tests.conftest import PROJECT_ROOT
 from tests.e2e.test_escalation_calls import PASSWORD, add_agent
 from tests.escalation.helpers import api_session, queue_of, until
 
@@ -97,7 +98,7 @@ async def test_listen_whisper_and_barge_on_a_real_call(bot_server) -> None:
             TwilioCaller(bot_server.ws_url, caller="+15550142031") as call:
         await call.listen(timeout_s=30)  # the greeting
         sid = call.log.call_sid
-        row = await live_call(sup, sid)
+        row = await until(lambda: live_call(sup, sid), lambda r: r.get("state") == "listening", timeout=5)
         assert row["agent"] is None and row["state"] == "listening" and row["duration_s"] > 1, row
 
         # Agents may not watch, and whisper needs an agent on the call.
@@ -191,7 +192,9 @@ async def test_the_supervisor_page_lists_the_call_and_hears_the_caller(bot_serve
             sid = call.log.call_sid
             row = await page.wait_for_selector(f'tr.call[data-call-id="{sid}"]', timeout=10000)
             assert "+15550142032" in await row.inner_text()
-            assert await (await row.query_selector(".state")).inner_text() == "listening"
+            # The list is pushed each second: the greeting's end reaches it within one push.
+            await page.wait_for_selector(f'tr.call[data-call-id="{sid}"] td.state:text-is("listening")',
+                                         timeout=5000)
             assert await (await row.query_selector(".agent")).inner_text() == "bot"
             await page.click(f'tr.call[data-call-id="{sid}"] button.listen')
             await until(lambda: page.evaluate("window.monitor.joined ? window.monitor.joined.samples : 0"),
@@ -202,6 +205,7 @@ async def test_the_supervisor_page_lists_the_call_and_hears_the_caller(bot_serve
             assert quiet_peak < 500 and peak > 2000, (quiet_peak, peak)
             duration = await (await page.query_selector(f'tr.call[data-call-id="{sid}"] .duration')).inner_text()
             assert duration != "0:00", duration
+            await page.screenshot(path=str(PROJECT_ROOT / "docs" / "monitor.png"), full_page=True)
             await call.hangup()
             await page.wait_for_selector(f'tr.call[data-call-id="{sid}"]', state="detached", timeout=10000)
         await browser.close()
