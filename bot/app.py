@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.call.call_stats import CallStats
+from bot.call.monitor import BotCallMonitor
 from bot.call.runner import call_starter
 from bot.call.services import SERVICES, CallServices
 from bot.channels import audiosocket, browser, twilio
@@ -21,6 +22,7 @@ from bot.security.machine_auth import authorize, peer_in
 from bot.server import CALLS, READINESS, SETTINGS, create_app
 from escalation.analytics import Analytics
 from escalation.analytics_web import ANALYTICS_KEY
+from escalation.monitor import MONITOR_KEY
 from escalation.web import SERVICES_KEY as ESCALATION_KEY
 from escalation.web import setup_escalation
 
@@ -33,6 +35,7 @@ def build_application(settings: Settings) -> web.Application:
     """The full application for `voicebot serve`."""
     app = create_app(settings, components=[_services_component])
     app[METRICS] = CallMetrics()
+    app[MONITOR_KEY] = BotCallMonitor(app[CALLS])  # supervisors' live calls and audio
     start_call = call_starter(app)
     # Each channel adds its routes and transfer table; the AudioSocket listener starts after
     # the services (create_app's component) and stops before them.

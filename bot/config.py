@@ -169,6 +169,11 @@ class EscalationSettings(Section):
         return value
 
 
+class TelemetrySettings(Section):
+    otlp_endpoint: str = ""  # OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces; "" = no tracing
+    service_name: str = Field("voicebot", min_length=1)  # the service.name of every trace
+
+
 class Settings(Section):
     server: ServerSettings = ServerSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -178,6 +183,7 @@ class Settings(Section):
     nlu: NluSettings = NluSettings()
     calls: CallSettings = CallSettings()
     escalation: EscalationSettings = EscalationSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
 
     @validator("*", pre=True)
     def _none_is_empty(cls, value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Logging set-up: readable lines by default, JSON lines on request, call_id on every line."""
+"""Logging set-up: readable lines by default, JSON lines on request, call_id on every line
+(and the trace id, when the call is traced: bot/telemetry.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pythonjsonlogger import jsonlogger
 from escalation.redact import redact
 
 call_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("call_id", default="-")
+trace_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("trace_id", default="")  # when traced
 
 
 class CallIdFilter(logging.Filter):
@@ -19,6 +21,9 @@ class CallIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "call_id"):
             record.call_id = call_id_var.get()
+        if not hasattr(record, "trace_id"):
+            record.trace_id = trace_id_var.get()
+        record.trace = f" trace={record.trace_id}" if record.trace_id else ""
         try:
             record.msg = redact(record.getMessage())
             record.args = ()
@@ -27,8 +32,8 @@ class CallIdFilter(logging.Filter):
         return True
 
 
-TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [call=%(call_id)s] %(message)s"
-JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(call_id)s %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [call=%(call_id)s%(trace)s] %(message)s"
+JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(call_id)s %(trace_id)s %(message)s"
 
 
 def setup_logging(level: str = "INFO", json_lines: bool = False) -> None:

@@ -14,6 +14,7 @@ from bot.call.services import CallServices
 from bot.config import Settings
 from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
+from bot.telemetry import Telemetry
 from stt.adaptation import mllr_file
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,11 @@ async def open_services(settings: Settings, metrics: CallMetrics,
                                            calls.admit_max_final_delay_ms))
         loop_watch = asyncio.create_task(headroom.watch_loop())
         stack.callback(loop_watch.cancel)
+        telemetry = Telemetry.from_settings(settings.telemetry)
+        stack.push_async_callback(telemetry.close)
         services = CallServices(settings=settings, metrics=metrics, records=records, engine=engine,
                                 recognizers=recognizers, speech=speech, escalation=escalation,
-                                headroom=headroom)
+                                headroom=headroom, telemetry=telemetry)
         services.handoffs = HandoffDesk(settings.escalation, escalation, records, metrics)
         await services.prerender_prompts(CHANNEL_FORMATS)
         yield services

@@ -45,6 +45,10 @@ def openapi_document() -> dict[str, Any]:
         "/api/audit": {"get": _op("The audit trail, newest first (?limit=, default 500): logins, "
                                   "accepts, hang-ups, hand-backs, wrap-ups, status changes, exports, "
                                   "token use and record views", role="supervisor")},
+        "/api/monitor/calls": {"get": _op(
+            "Calls in progress on this bot machine: state, last intent, duration, agent, "
+            "supervisors (listen / whisper / barge: WebSocket /console/monitor/{call_id}/audio?mode=)",
+            role="supervisor")},
         "/api/queue": {"get": _op("Waiting callers in queue order, and calls held by agents")},
         "/api/queue/{call_id}": {"get": _op("One queue entry with its handoff context", params=call)},
         "/api/queue/{call_id}/accept": {"post": _op("Take the call; answer by opening the audio socket",

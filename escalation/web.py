@@ -24,6 +24,7 @@ from escalation.auth import (
     services_of,
     set_session_cookie,
 )
+from escalation.monitor_web import setup_monitor
 from escalation.openapi import openapi_document
 from escalation.records import RecordBook, RecordError
 from escalation.services import EscalationError, EscalationServices
@@ -348,3 +349,4 @@ def setup_escalation(app: web.Application, services: EscalationServices) -> None
         web.patch("/api/callbacks/{record_id}", callbacks[2]),
     ])
     add_analytics_routes(app)
+    setup_monitor(app)  # supervisors: live calls, listen / whisper / barge

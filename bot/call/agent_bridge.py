@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from bot.call import prompts
+from bot.call.monitor_tap import agent_hears
 from bot.call.registry import CallRegistry
 from bot.call.session import CallerLeg, CallSession
 from bot.call.state import CallState
@@ -47,6 +48,7 @@ class SessionAgentLeg:
         pcm = self._up.process(pcm)
         if not pcm:  # the resampler holds back samples until it has enough
             return
+        pcm = agent_hears(self.session.channel, pcm)  # a supervisor whispering or barging
         if self._to_agent.full():
             self._to_agent.get_nowait()
         self._to_agent.put_nowait(pcm)

@@ -138,7 +138,7 @@ class CallListener:
                 self.barge_in.reset()
                 self._put(_Audio(event.audio))
             elif isinstance(event, SpeechEnded):
-                timing = TurnTiming(end_silence_ms=self._end_silence_ms)
+                timing = TurnTiming(end_silence_ms=self._end_silence_ms, clock=self.services.clock)
                 timing.stamp("speech_end_detected")
                 self._put(_TurnEnded(timing, self._guess.turn_ended(event.truncated)))
             elif isinstance(event, NoInput) and self.ears.listening():

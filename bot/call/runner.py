@@ -10,12 +10,14 @@ import anyio
 from aiohttp import web
 
 from bot.call import prompts
+from bot.call.monitor_tap import tapped_inbound
 from bot.call.registry import ServerDraining
 from bot.call.services import SERVICES, CallServices
 from bot.call.session import CallSession
 from bot.channels.base import CallContext, Channel, HangupIn, InboundEvent, Pump, StartCall
 from bot.log import call_id_var
 from bot.server import CALLS
+from escalation.monitor import MONITOR_KEY
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +35,26 @@ def call_starter(app: web.Application) -> StartCall:
             refusals.note(refusal[1])
             await _refuse(services, context, channel, pump, prompts.LINES_BUSY, refusal[0])
             return
-        session = CallSession(context, channel, services)
+        monitor = app.get(MONITOR_KEY)  # supervisors' taps on the call's audio
+        tap = monitor.open_tap(context.call_id, channel) if monitor is not None else None
+        session = CallSession(context, tap.channel if tap else channel, services)
         try:
             calls.add(session)
         except ServerDraining:
             log.info("call refused: the server is shutting down")
+            if monitor is not None:
+                await monitor.close_tap(context.call_id)
             await _refuse(services, context, channel, pump, prompts.SHUTDOWN_GOODBYE, "shutdown")
             return
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(pump, session.inbound.put)
+                tg.start_soon(pump, tapped_inbound(session.inbound.put, tap) if tap else session.inbound.put)
                 await session.run()
                 tg.cancel_scope.cancel()
         finally:
             app[CALLS].remove(context.call_id)
+            if monitor is not None:
+                await monitor.close_tap(context.call_id)
             try:
                 await channel.hangup()
             except Exception:

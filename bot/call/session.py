@@ -29,7 +29,7 @@ from bot.call.speaker import CallSpeaker
 from bot.call.state import CallState
 from bot.call.turns import CallTurns
 from bot.channels.base import AudioIn, CallContext, Channel, DtmfIn, HangupIn, InboundEvent
-from bot.log import call_id_var
+from bot.log import call_id_var, trace_id_var
 from escalation.bridge import AgentLeg
 from escalation.models import HandoffContext
 from nlu.engine import Event, Handoff, UserInput
@@ -59,7 +59,8 @@ class CallSession:
         self.inbound: asyncio.Queue[InboundEvent] = asyncio.Queue(maxsize=500)
         self._listener = CallListener(services, self, BargeInPolicy(calls.barge_in_min_speech_ms,
                                                                     calls.barge_in_min_words))
-        self.turns = CallTurns(context, services)
+        self.trace = services.telemetry.start_call(self.call_id, context.channel, services.clock)
+        self.turns = CallTurns(context, services, self.trace)
         self._dialogue = CallDialogue(self, services, self.turns, self._listener)
         self._speaker = CallSpeaker(services, channel, lambda why: self.stage_failed("speech", why),
                                     self._dialogue.on_frame_sent)
@@ -117,6 +118,7 @@ class CallSession:
     async def run(self) -> None:
         """Run the call until hangup, goodbye, or the maximum call length."""
         call_id_var.set(self.call_id)
+        trace_id_var.set(self.trace.trace_id)
         await call_began(self.context, self.services)
         try:
             async with anyio.create_task_group() as tg:
@@ -163,6 +165,7 @@ class CallSession:
             except Exception:
                 log.warning("hangup callback failed", exc_info=True)
         await call_ended(self.context, self.services, outcome, self.end_reason)
+        self.trace.end(outcome, self.end_reason)
 
     def outcome(self) -> str:
         return self.turns.outcome(self.end_reason)
@@ -214,7 +217,9 @@ class CallSession:
             log.error("handoff failed: no handoff desk configured")
             await self.end_politely("handoff_failed", prompts.NO_AGENT_TRANSFER)
             return
+        started = self.services.clock()
         await self.services.handoffs.take(self, handoff)
+        self.trace.handoff(handoff.reason, handoff.priority, started)
 
     async def apologise(self) -> None:
         """The one apology, said once a call."""
@@ -238,6 +243,7 @@ class CallSession:
         """An agent accepted the call: stop hold audio; from now on audio is bridged."""
         self._enter(CallState.BRIDGED)
         self._leg = leg
+        self.trace.event("agent_bridged")
         self._speaker.stop()
 
     def agent_dropped(self) -> None:
@@ -259,6 +265,7 @@ class CallSession:
         if self._state not in (CallState.HOLDING, CallState.BRIDGED):
             return
         self._enter(CallState.LISTENING)
+        self.trace.event("handed_back")
         self._hold_input = self._on_leave = None
         self._speaker.stop()
         await self._drop_leg()

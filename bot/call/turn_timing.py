@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 @dataclass
 class TurnTiming:
-    """Monotonic timestamps (seconds) of the stages of one turn; None until reached."""
+    """Timestamps (seconds on the call's clock, monotonic) of the stages of one turn; None until reached."""
 
     end_silence_ms: int
     speech_end_detected: float | None = None
     final_transcript: float | None = None
     dialogue_reply: float | None = None
     first_audio_sent: float | None = None
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)  # the call's clock
 
     def stamp(self, stage: str) -> None:
         if getattr(self, stage) is None:
-            setattr(self, stage, time.monotonic())
+            setattr(self, stage, self.clock())
 
     def stages_ms(self) -> dict[str, float | None]:
         """Each stage's delay after the end of speech was detected, in milliseconds."""

@@ -12,6 +12,7 @@ from typing import Any
 from bot.call.services import CallServices
 from bot.call.turn_timing import TurnTiming
 from bot.channels.base import CallContext
+from bot.telemetry import NO_TRACE, CallTrace
 from escalation.context import build_context
 from escalation.models import HandoffContext
 from escalation.redact import redact_slots
@@ -21,8 +22,10 @@ from nlu.engine import BotTurn, Digits, Handoff, Text, UserInput
 class CallTurns:
     """The dialogue's side of one call, as recorded."""
 
-    def __init__(self, context: CallContext, services: CallServices) -> None:
+    def __init__(self, context: CallContext, services: CallServices, trace: CallTrace = NO_TRACE) -> None:
         self.context = context
+        self.trace = trace
+        self._understood_at: float | None = None  # this turn's reply, for its span
         self.call_id = context.call_id
         self.services = services
         self.handoff: Handoff | None = None
@@ -37,6 +40,7 @@ class CallTurns:
         """Note what the dialogue made of `said` (None: a failure, not the caller)."""
         call_id = self.call_id
         self.index += 1
+        self._understood_at = self.services.clock()
         if isinstance(said, (Text, Digits)):
             self.transcript.append({"speaker": "caller", "text": turn.heard or input_text(said), "at": time.time()})
             if turn.intent:
@@ -59,6 +63,7 @@ class CallTurns:
             self.services.metrics.turns_read_again.inc()
         handoff = {"reason": turn.handoff.reason, "priority": turn.handoff.priority} if turn.handoff else None
         kind = "event" if said is None else type(said).__name__.lower()
+        self.trace.turn(self.index, kind, turn.intent, timing, self._understood_at)
         await self.services.records.turn(
             self.context.call_id, self.index, kind, turn.heard or input_text(said), turn.intent,
             turn.confidence, turn.texts, handoff, timing.as_record() if timing else {})

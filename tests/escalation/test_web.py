@@ -16,7 +16,10 @@ from .helpers import until
 PUBLIC = {("GET", "/console"), ("GET", "/console/static/{name}"), ("GET", "/api/openapi.json"),
           ("POST", "/api/login"), ("GET", "/console/analytics"), ("GET", "/console/analytics/static/{name}")}
 SUPERVISOR_ONLY = {("GET", "/api/agents"), ("GET", "/api/audit"), ("POST", "/api/queue/{call_id}/requeue"),
-                   ("GET", "/api/analytics")}
+                   ("GET", "/api/analytics"),
+                   ("GET", "/api/monitor/calls"), ("GET", "/console/monitor"),
+                   ("GET", "/console/monitor/static/monitor.js"), ("GET", "/console/monitor/ws"),
+                   ("GET", "/console/monitor/{call_id}/audio")}
 
 
 def concrete(path: str) -> str:

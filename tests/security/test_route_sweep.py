@@ -28,7 +28,9 @@ PUBLIC = {
 }
 # Routes a plain agent may not use, and the routes a designer may not.
 SUPERVISOR_ONLY = {"/api/agents", "/api/queue/{call_id}/requeue", "/api/audit", "/api/analytics",
-                   "/console/analytics"}
+                   "/console/analytics", "/api/monitor/calls",
+                   "/console/monitor", "/console/monitor/static/monitor.js", "/console/monitor/ws",
+                   "/console/monitor/{call_id}/audio"}
 READERS_ONLY = {"/calls/{call_id}"}  # supervisor or designer (or an API token)
 NOT_DESIGNER = {"/api/queue/{call_id}/accept", "/api/queue/{call_id}/hang-up",
                 "/api/queue/{call_id}/hand-back", "/api/queue/{call_id}/wrap-up"}
@@ -113,7 +115,8 @@ async def test_websocket_handshakes_refuse_a_foreign_origin_with_a_valid_cookie(
         await bot.login(http, "sam")
         async with http.get(bot.url + "/browser") as page:  # loopback: the page carries a token
             token = re.search(r'id="token"[^>]*value="([^"]+)"', await page.text()).group(1)
-        for path in ("/console/ws", "/console/audio/x1", f"/browser/ws?token={token}"):
+        for path in ("/console/ws", "/console/audio/x1", "/console/monitor/ws", "/console/monitor/x1/audio",
+                     f"/browser/ws?token={token}"):
             try:
                 async with http.ws_connect(bot.url + path, headers=FOREIGN):
                     raise AssertionError(f"{path} accepted a foreign Origin")
