@@ -33,20 +33,24 @@ def call_starter(app: web.Application) -> StartCall:
             refusals.note(refusal[1])
             await _refuse(services, context, channel, pump, prompts.LINES_BUSY, refusal[0])
             return
-        session = CallSession(context, channel, services)
+        recording = services.recordings.start(context, channel)  # sees what the channel carries
+        session = CallSession(context, recording.channel, services)
         try:
             calls.add(session)
         except ServerDraining:
+            await services.recordings.finish(context.call_id, "refused")
             log.info("call refused: the server is shutting down")
             await _refuse(services, context, channel, pump, prompts.SHUTDOWN_GOODBYE, "shutdown")
             return
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(pump, session.inbound.put)
+                tg.start_soon(pump, recording.tap(session.inbound.put))
                 await session.run()
                 tg.cancel_scope.cancel()
         finally:
             app[CALLS].remove(context.call_id)
+            with anyio.CancelScope(shield=True):  # the tail is written even on shutdown
+                await services.recordings.finish(context.call_id, session.outcome())
             try:
                 await channel.hangup()
             except Exception:

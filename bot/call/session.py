@@ -252,6 +252,7 @@ class CallSession:
         """An agent accepted the call: stop hold audio; from now on audio is bridged."""
         self._enter(CallState.BRIDGED)
         self._leg = leg
+        self.services.recordings.of(self.call_id).person_joined()
         self._speaker.stop()
 
     def agent_dropped(self) -> None:
