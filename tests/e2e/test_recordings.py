@@ -93,17 +93,21 @@ def inside(start: float, end: float, pauses: list[dict]) -> bool:
     return any(p["start_s"] <= start and end <= p["end_s"] for p in pauses)
 
 
+def overlaps(start: float, end: float, pauses: list[dict]) -> bool:
+    return any(start < p["end_s"] and p["start_s"] < end for p in pauses)
+
+
 async def test_the_caller_is_on_the_left_and_the_bot_on_the_right_where_each_spoke(complaint) -> None:
     times, meta, audio = complaint
     assert audio.ndim == 2 and audio.shape[1] == 2
     assert abs(audio.shape[0] / 8000 - meta["duration_s"]) < 0.05
     paused = meta["paused"]
-    spoken = [(s, e) for s, e in times.caller if not inside(s, e, paused)]
+    spoken = [(s, e) for s, e in times.caller if not overlaps(s, e, paused)]
     assert len(spoken) >= 4
     for start, end in spoken:  # the caller's words: left loud, right quiet
         assert level(audio, 0, start, end) > 300, (start, end)
         assert level(audio, 1, start + 0.2, end - 0.2) < 100, (start, end)
-    replies = [(s, e, label) for s, e, label in times.bot if e - s > 1.0 and not inside(s, e, paused)]
+    replies = [(s, e, label) for s, e, label in times.bot if e - s > 1.0 and not overlaps(s, e, paused)]
     assert len(replies) >= 4
     for start, end, label in replies:  # the bot's replies: right loud, left quiet
         assert level(audio, 1, start + 0.2, end - 0.2) > 300, label
