@@ -141,10 +141,14 @@ async def test_the_recording_is_encrypted_at_rest(server, complaint) -> None:
         library.audio(path.parent, times.call_id, new_key())
 
 
-async def test_declining_consent_by_key_leaves_no_recording_and_the_call_goes_on(server) -> None:
+@pytest.mark.parametrize("decline", ["key", "voice"])
+async def test_declining_consent_leaves_no_recording_and_the_call_goes_on(server, decline: str) -> None:
     async with TwilioCaller(server.ws_url) as call:
         await call.listen(timeout_s=25)
-        await call.press("9")
+        if decline == "key":
+            await call.press("9")
+        else:
+            await call.say_pcm(speak("no recording please", "rms"))
         declined = await call.listen(timeout_s=15)
         assert declined.duration_s > 1.0  # "Understood. This call will not be recorded."
         await call.say_pcm(speak("what exchange rate do you use", "rms"))
@@ -152,6 +156,7 @@ async def test_declining_consent_by_key_leaves_no_recording_and_the_call_goes_on
         assert answer.duration_s > 2.0  # the call went on
         call_id = call.log.call_sid
     assert call_over(server, call_id, "recording discarded")
+    assert call_over(server, call_id, "the caller declined recording")
     directory = server.data_dir / "recordings"
     assert not [p for p in directory.iterdir() if p.name.startswith(call_id)]
 
