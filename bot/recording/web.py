@@ -37,14 +37,17 @@ def add_routes(app: web.Application) -> None:
 
 
 async def player_page(request: web.Request) -> web.StreamResponse:
-    """The player; without a session, the console's login first."""
+    """The player; without a session a 401 page pointing to the console's login."""
     refused = await check_session(request, (ROLE,))
     if refused is not None and refused.status == 401:
-        raise web.HTTPFound("/console")
+        return _html('<p>Log in at <a href="/console">the console</a> first.</p>', 401)
     if refused is not None:
-        return web.Response(status=403, text="Recordings are for supervisors.", content_type="text/plain")
-    response = web.Response(text=(STATIC / "player.html").read_text(encoding="utf-8"),
-                            content_type="text/html")
+        return _html("<p>Recordings are for supervisors.</p>", 403)
+    return _html((STATIC / "player.html").read_text(encoding="utf-8"), 200)
+
+
+def _html(text: str, status: int) -> web.Response:
+    response = web.Response(text=text, content_type="text/html", status=status)
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
     response.headers["Cache-Control"] = "no-store"
