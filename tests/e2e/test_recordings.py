@@ -222,6 +222,14 @@ async def test_a_supervisor_plays_it_in_chromium_with_the_transcript_an_agent_ca
         assert at <= now < at + 5, (at, now)  # sought to the turn, and playing
         await browser.close()
     async with api_session(server.base_url, "sam", PASSWORDS["sam"]) as api:
+        download = await api.http.get(f"/api/recordings/{times.call_id}/download")
+        assert download.status == 200 and "attachment" in download.headers["Content-Disposition"]
+        assert (await download.read())[:4] == b"fLaC"  # decrypted for the supervisor
+        ranged = await api.http.get(f"/api/recordings/{times.call_id}/audio", headers={"Range": "bytes=4-9"})
+        assert ranged.status == 206 and len(await ranged.read()) == 6
         entries = (await api.get("/api/audit"))["entries"]
         played = [e for e in entries if e["action"] == "recording_played"]
         assert played and played[0]["who"] == "sam" and played[0]["what"]["call_id"] == times.call_id
+        assert len(played) <= 2  # a playback, not one line per range request the player makes
+        downloaded = [e for e in entries if e["action"] == "recording_downloaded"]
+        assert [e["what"]["call_id"] for e in downloaded] == [times.call_id]
