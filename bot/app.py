@@ -18,6 +18,7 @@ from bot.call.services import SERVICES, CallServices
 from bot.channels import audiosocket, browser, twilio
 from bot.config import Settings
 from bot.metrics import CallMetrics
+from bot.recording import web as recording_web
 from bot.security.machine_auth import authorize, peer_in
 from bot.server import CALLS, READINESS, SETTINGS, create_app
 from escalation.analytics import Analytics
@@ -44,6 +45,7 @@ def build_application(settings: Settings) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/calls/{call_id}", call_record)
     setup_escalation(app, None)  # routes now; the services are opened at start-up
+    recording_web.add_routes(app)  # the supervisors' recording player
     return app
 
 

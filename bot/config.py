@@ -174,6 +174,40 @@ class TelemetrySettings(Section):
     service_name: str = Field("voicebot", min_length=1)  # the service.name of every trace
 
 
+class RecordingSettings(Section):
+    """Call recordings (docs/recordings.md): off unless the operator turns them on, because the
+    consent wording and the legal basis are theirs to set."""
+
+    mode: Literal["off", "all", "escalated"] = "off"  # escalated: keep only calls that reached a person
+    dir: Path = Path("recordings")  # under paths.data_dir unless absolute
+    retention_days: int = Field(90, ge=1, le=3650)  # purged daily
+    encryption_key: str = ""  # a Fernet key (`voicebot recordings key`); "" = FLAC files in clear
+    consent_announcement: str = ("This call may be recorded for quality and training. "
+                                 "Say no recording, or press 9, if you do not agree.")
+    consent_decline_phrases: list[str] = ["no recording", "do not record", "don't record"]
+    consent_decline_key: str = "9"  # "" = no key declines
+    consent_declined_reply: str = "Understood. This call will not be recorded."
+    keypad_pause_s: float = Field(3.0, ge=0.5, le=30)  # keypad entry pauses recording until this long after the last key
+
+    @validator("encryption_key")
+    def _fernet_key(cls, value: str) -> str:
+        if value:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(value.encode())
+            except ValueError:
+                raise ValueError("not a Fernet key (32 url-safe base64-encoded bytes); make one with "
+                                 "`voicebot recordings key`") from None
+        return value
+
+    @validator("consent_decline_key")
+    def _one_key(cls, value: str) -> str:
+        if value not in ("", *"0123456789*#"):
+            raise ValueError("one keypad key (0-9, * or #), or empty")
+        return value
+
+
 class Settings(Section):
     server: ServerSettings = ServerSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -184,6 +218,7 @@ class Settings(Section):
     calls: CallSettings = CallSettings()
     escalation: EscalationSettings = EscalationSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
+    recording: RecordingSettings = RecordingSettings()
 
     @validator("*", pre=True)
     def _none_is_empty(cls, value: Any) -> Any:

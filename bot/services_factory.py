@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.call.records import CallRecords
 from bot.call.registry import CallRegistry
@@ -14,8 +15,12 @@ from bot.call.services import CallServices
 from bot.config import Settings
 from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
+from bot.recording.desk import RecordingDesk
 from bot.telemetry import Telemetry
 from stt.adaptation import mllr_file
+
+if TYPE_CHECKING:
+    from escalation.services import EscalationServices
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +88,24 @@ async def open_services(settings: Settings, metrics: CallMetrics,
                                 recognizers=recognizers, speech=speech, escalation=escalation,
                                 headroom=headroom, telemetry=telemetry)
         services.handoffs = HandoffDesk(settings.escalation, escalation, records, metrics)
+        services.recordings = await open_recordings(settings, escalation)
+        stack.push_async_callback(asyncio.to_thread, services.recordings.close)
+        purges = asyncio.create_task(services.recordings.purge_daily())
+        stack.callback(purges.cancel)
         await services.prerender_prompts(CHANNEL_FORMATS)
         yield services
+
+
+async def open_recordings(settings: Settings, escalation: EscalationServices) -> RecordingDesk:
+    """Call recordings as configured; purges and playbacks go to the audit trail."""
+    from nlu.sensitive import sensitive_slots
+
+    async def audit(who: str, action: str, what: dict) -> None:
+        await escalation.audit.record(who, action, None, what)
+
+    return RecordingDesk(settings.recording, settings.data_path(settings.recording.dir),
+                         await asyncio.to_thread(sensitive_slots, settings.path(settings.nlu.project_dir)),
+                         audit)
 
 
 def final_model(settings: Settings) -> str | None:

@@ -49,6 +49,7 @@ class BotTurn:
     ticket: dict[str, Any] | None = None  # complaint ticket (incl. reference) to persist
     expect: Expect = "text"
     heard: str | None = None  # another reading of the caller's speech, understood where the first was not
+    requested_slot: str | None = None  # the slot a form asks for next (recordings pause for sensitive ones)
 
 
 @dataclass
@@ -309,6 +310,8 @@ class RasaEngine:
                 for k, v in tracker.current_slot_values().items()
                 if v is not None and k not in HIDDEN_SLOTS
             }
+            if tracker.active_loop_name:
+                turn.requested_slot = tracker.get_slot("requested_slot")
         return turn
 
     async def end_call(self, call_id: str) -> None:

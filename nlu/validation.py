@@ -205,6 +205,9 @@ def validate(project_dir: Path, data_dirs: list[Path], with_rasa: bool = True) -
     if problems:
         return problems
     problems += check_answers(project_dir)
+    from nlu.sensitive import check_sensitive_marks  # it imports Problem from here
+
+    problems += check_sensitive_marks(project_dir)
     if with_rasa:
         problems += rasa_validate(project_dir, data_dirs)
     return problems

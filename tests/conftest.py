@@ -29,7 +29,7 @@ GROUPS = {"tests/nlu/": "nlu"}
 LONGEST_FIRST = (  # by --durations of a parallel run, 2026-12-03 (nlu gained the acceptance test)
     "tests/test_standalone.py", "nlu", "tests/stt/test_adaptation.py",
     "tests/e2e/test_escalation_calls.py", "tests/stt/test_cli.py",
-    "tests/stt/test_language_model.py", "tests/e2e/test_twilio_calls.py",
+    "tests/stt/test_language_model.py", "tests/e2e/test_twilio_calls.py", "tests/e2e/test_recordings.py",
     "tests/stt/test_pocketsphinx.py", "tests/e2e/test_admission.py",
     "tests/e2e/test_voice_scenarios.py", "tests/e2e/test_audiosocket_calls.py",
     "tests/security/test_real_call_console.py", "tests/security/test_key_leak.py",

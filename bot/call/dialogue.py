@@ -105,6 +105,9 @@ class CallDialogue:
         if self.call.state in (CallState.HOLDING, CallState.BRIDGED):
             return
         self.call.think()
+        if await self.services.recordings.of(self.turns.call_id).declined_by(said, self.call.speak):
+            self.call.listen()
+            return
         turn = await self._ask_engine(said)
         if timing is not None:
             timing.stamp("dialogue_reply")
@@ -137,6 +140,7 @@ class CallDialogue:
         self._listener.expect_next(
             turn.expect, END_SILENCE_BY_EXPECT.get(turn.expect, self.services.settings.stt.end_silence_ms))
         self.timing = timing
+        await self.services.recordings.of(self.turns.call_id).before_reply(turn, self.call.speak)
         if turn.texts:
             self.apologised = self.apologised or prompts.APOLOGY in turn.texts
             await self.call.speak(turn.texts)

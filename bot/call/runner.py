@@ -35,12 +35,14 @@ def call_starter(app: web.Application) -> StartCall:
             refusals.note(refusal[1])
             await _refuse(services, context, channel, pump, prompts.LINES_BUSY, refusal[0])
             return
-        monitor = app.get(MONITOR_KEY)  # supervisors' taps on the call's audio
-        tap = monitor.open_tap(context.call_id, channel) if monitor is not None else None
-        session = CallSession(context, tap.channel if tap else channel, services)
+        recording = services.recordings.start(context, channel)  # sees what the channel carries
+        monitor = app.get(MONITOR_KEY)  # supervisors' taps on the call's audio, as recorded
+        tap = monitor.open_tap(context.call_id, recording.channel) if monitor is not None else None
+        session = CallSession(context, tap.channel if tap else recording.channel, services)
         try:
             calls.add(session)
         except ServerDraining:
+            await services.recordings.finish(context.call_id, "refused")
             log.info("call refused: the server is shutting down")
             if monitor is not None:
                 await monitor.close_tap(context.call_id)
@@ -48,13 +50,16 @@ def call_starter(app: web.Application) -> StartCall:
             return
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(pump, tapped_inbound(session.inbound.put, tap) if tap else session.inbound.put)
+                inbound = recording.tap(session.inbound.put)
+                tg.start_soon(pump, tapped_inbound(inbound, tap) if tap else inbound)
                 await session.run()
                 tg.cancel_scope.cancel()
         finally:
             app[CALLS].remove(context.call_id)
             if monitor is not None:
                 await monitor.close_tap(context.call_id)
+            with anyio.CancelScope(shield=True):  # the tail is written even on shutdown
+                await services.recordings.finish(context.call_id, session.outcome())
             try:
                 await channel.hangup()
             except Exception:

@@ -17,6 +17,7 @@ from bot.channels.base import Channel
 from bot.config import Settings
 from bot.headroom import Headroom, HeadroomLimits
 from bot.metrics import CallMetrics
+from bot.recording.desk import RecordingDesk
 from bot.telemetry import Telemetry
 from escalation.redact import redact_slots
 from escalation.services import EscalationServices
@@ -47,6 +48,7 @@ class CallServices:
     headroom: Headroom = field(default_factory=lambda: Headroom(HeadroomLimits()))
     clock: Callable[[], float] = time.monotonic  # paces playback (tests run it virtual)
     telemetry: Telemetry = field(default_factory=Telemetry)  # call traces; off by default
+    recordings: RecordingDesk = field(default_factory=RecordingDesk.off)
 
     def refusal(self, in_progress: int) -> tuple[str, str] | None:
         """Why a new call cannot be taken now: ("busy" | "overloaded", the detail for the

@@ -244,6 +244,7 @@ class CallSession:
         self._enter(CallState.BRIDGED)
         self._leg = leg
         self.trace.event("agent_bridged")
+        self.services.recordings.of(self.call_id).person_joined()
         self._speaker.stop()
 
     def agent_dropped(self) -> None:

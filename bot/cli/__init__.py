@@ -17,7 +17,7 @@ from bot.log import setup_logging
 
 COMMANDS = [
     "serve", "chat", "train", "validate", "test", "call", "calls",
-    "transcribe", "say", "bench", "models", "agents", "tokens", "doctor",
+    "transcribe", "say", "bench", "models", "agents", "tokens", "doctor", "recordings",
 ]
 
 

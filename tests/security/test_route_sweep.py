@@ -22,6 +22,7 @@ PUBLIC = {
     ("GET", "/console"): "the login page (answers 401 without a session)",
     ("GET", "/console/static/{name}"): "the console's script and style",
     ("GET", "/console/analytics/static/{name}"): "the analytics page's script, style and Chart.js",
+    ("GET", "/console/recordings/static/{name}"): "the recording player's script and style",
     ("GET", "/api/openapi.json"): "the API's description",
     ("POST", "/api/login"): "login itself (same-origin, throttled)",
     ("GET", "/metrics"): "loopback and server.metrics_allow only (test_metrics_from_outside)",
@@ -30,7 +31,9 @@ PUBLIC = {
 SUPERVISOR_ONLY = {"/api/agents", "/api/queue/{call_id}/requeue", "/api/audit", "/api/analytics",
                    "/console/analytics", "/api/monitor/calls",
                    "/console/monitor", "/console/monitor/static/monitor.js", "/console/monitor/ws",
-                   "/console/monitor/{call_id}/audio"}
+                   "/console/monitor/{call_id}/audio", "/console/recordings",
+                   "/api/recordings", "/api/recordings/{call_id}", "/api/recordings/{call_id}/audio",
+                   "/api/recordings/{call_id}/download"}
 READERS_ONLY = {"/calls/{call_id}"}  # supervisor or designer (or an API token)
 NOT_DESIGNER = {"/api/queue/{call_id}/accept", "/api/queue/{call_id}/hang-up",
                 "/api/queue/{call_id}/hand-back", "/api/queue/{call_id}/wrap-up"}
