@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from importlib.metadata import packages_distributions
+from importlib.metadata import distributions, packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +46,22 @@ def imported() -> dict[str, str]:
     return found
 
 
+def _top_level_names() -> dict[str, list[str]]:
+    """packages_distributions(), plus the packages of wheels without top_level.txt (e.g. the
+    opentelemetry namespace), which Python 3.10's version does not see."""
+    found = {module: list(names) for module, names in packages_distributions().items()}
+    for dist in distributions():
+        for file in dist.files or ():
+            top = file.parts[0] if len(file.parts) > 1 else ""
+            if top.isidentifier() and not top.endswith("-info"):
+                found.setdefault(top, [])
+                if dist.metadata["Name"] not in found[top]:
+                    found[top].append(dist.metadata["Name"])
+    return found
+
+
 def test_every_imported_package_is_declared() -> None:
-    dists = packages_distributions()
+    dists = _top_level_names()
     wanted = declared()
     missing = []
     for module, where in sorted(imported().items()):
