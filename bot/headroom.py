@@ -62,6 +62,12 @@ class Headroom:
             await asyncio.sleep(TICK_S)
             self.note_loop_lag((self._clock() - due) * 1000)
 
+    def forget_startup(self) -> None:
+        """Drop the loop lag measured while the server was starting (loading models, rendering
+        prompts, freezing the heap): it says nothing about the calls to come, and kept for a
+        window it turned away every caller of the first seconds."""
+        self._lags.clear()
+
     def note_loop_lag(self, ms: float) -> None:
         self._lags.append((self._clock(), max(0.0, ms)))
 

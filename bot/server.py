@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 from bot.call.registry import CallRegistry
+from bot.call.services import SERVICES
 from bot.config import Settings
 from bot.loop_latency import freeze_startup_heap, tune_for_realtime_audio
 from bot.security.header_guard import GuardedAppRunner, HeaderLimits
@@ -95,6 +96,8 @@ async def serve(app: web.Application, host: str, port: int,
                         shutdown_timeout=settings.server.shutdown_timeout_s)
     await runner.setup()
     freeze_startup_heap()
+    if SERVICES in app:
+        app[SERVICES].headroom.forget_startup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     base_url = f"http://{host}:{port}"

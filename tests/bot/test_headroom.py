@@ -33,6 +33,17 @@ def test_a_machine_that_keeps_up_takes_calls() -> None:
     assert headroom.overloaded() is None
 
 
+def test_loop_lag_of_the_start_up_is_forgotten() -> None:
+    headroom, _ = make()
+    for _ in range(20):
+        headroom.note_loop_lag(400.0)  # models loading, prompts rendering
+    assert headroom.overloaded() is not None
+    headroom.forget_startup()
+    for _ in range(100):
+        headroom.note_loop_lag(3.0)
+    assert headroom.overloaded() is None
+
+
 def test_each_signal_over_its_limit_says_why() -> None:
     lag, _ = make()
     for n in range(100):
