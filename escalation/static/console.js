@@ -16,18 +16,6 @@ async function api(method, path, body) {
   return data;
 }
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const child of children) node.append(child);
-  return node;
-}
-
-function fmtWait(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-}
-
 function fmtTime(epoch) { return epoch ? new Date(epoch * 1000).toLocaleString() : ""; }
 
 // ---- login ---------------------------------------------------------------------------
@@ -156,7 +144,7 @@ function renderQueue(changedId) {
 function tick() {
   const now = Date.now() / 1000;
   for (const node of document.querySelectorAll(".entry")) {
-    $(".waited", node).textContent = fmtWait(now - Number(node.dataset.enqueuedAt));
+    $(".waited", node).textContent = fmtClock(now - Number(node.dataset.enqueuedAt));
   }
 }
 setInterval(tick, 1000);

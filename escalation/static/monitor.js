@@ -7,18 +7,6 @@ const $ = (sel, root = document) => root.querySelector(sel);
 const monitor = { calls: [], joined: null };
 window.monitor = monitor;  // for diagnostics and the browser test
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const child of children) node.append(child);
-  return node;
-}
-
-function fmtDuration(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-}
-
 function connectList() {
   const proto = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${proto}://${location.host}/console/monitor/ws`);
@@ -57,7 +45,7 @@ function row(call) {
     el("td", { textContent: call.call_id }), el("td", { textContent: call.caller || "unknown" }),
     el("td", { className: "state", textContent: call.state }),
     el("td", { className: "intent", textContent: call.last_intent || "" }),
-    el("td", { className: "duration", textContent: fmtDuration(call.duration_s) }),
+    el("td", { className: "duration", textContent: fmtClock(call.duration_s) }),
     el("td", { className: "agent", textContent: call.agent || "bot" }),
     el("td", { textContent: call.supervisors.map((s) => `${s.username} (${s.mode})`).join(", ") }),
     actions);
