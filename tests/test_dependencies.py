@@ -46,26 +46,22 @@ def imported() -> dict[str, str]:
     return found
 
 
-def _top_level_names() -> dict[str, list[str]]:
-    """packages_distributions(), plus the packages of wheels without top_level.txt (e.g. the
-    opentelemetry namespace), which Python 3.10's version does not see."""
-    found = {module: list(names) for module, names in packages_distributions().items()}
-    for dist in distributions():
-        for file in dist.files or ():
-            top = file.parts[0] if len(file.parts) > 1 else ""
-            if top.isidentifier() and not top.endswith("-info"):
-                found.setdefault(top, [])
-                if dist.metadata["Name"] not in found[top]:
-                    found[top].append(dist.metadata["Name"])
-    return found
+def _distributions_of(module: str, known: dict[str, list[str]]) -> list[str]:
+    """The distributions providing top-level `module`: packages_distributions(), else (wheels
+    without top_level.txt, e.g. the opentelemetry namespace, which Python 3.10's version does
+    not see) the distributions that install files under `module/`."""
+    if module in known:
+        return known[module]
+    return [dist.metadata["Name"] for dist in distributions()
+            if any(file.parts[0] == module for file in (dist.files or ())[:50])]
 
 
 def test_every_imported_package_is_declared() -> None:
-    dists = _top_level_names()
+    known = packages_distributions()
     wanted = declared()
     missing = []
     for module, where in sorted(imported().items()):
-        names = {_canonical(d) for d in dists.get(module, [module])}
+        names = {_canonical(d) for d in _distributions_of(module, known) or [module]}
         if not names & wanted:
             missing.append(f"{module} (imported in {where}; distribution {', '.join(sorted(names))})")
     assert not missing, "imported but not in pyproject.toml: " + "; ".join(missing)
