@@ -166,3 +166,22 @@ def redact_slots(slots: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+_READ_BACK = re.compile(rf"(?<![\w]){_TOKEN}(?:[\s,.;:-]*{_TOKEN})*", re.IGNORECASE)
+
+
+def redact_values(text: str, values: list[str], label: str = "[ACCOUNT NUMBER]") -> str:
+    """`text` with every number that is one of `values` (the caller's sensitive slots), or
+    4+ digits of one, masked: however it was said or read back ("1, 2, 3, 4", "one two three
+    four"). `redact` cannot know these without a keyword before them."""
+    secrets = [d for d in (re.sub(r"\D", "", str(v)) for v in values) if len(d) >= 4]
+    if not text or not secrets:
+        return text
+
+    def mask(match: re.Match[str]) -> str:
+        digits = spoken_digits(match.group(0))
+        hit = len(digits) >= 4 and any(digits in s or s in digits for s in secrets)
+        return label if hit else match.group(0)
+
+    return _READ_BACK.sub(mask, text)

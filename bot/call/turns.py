@@ -15,7 +15,7 @@ from bot.channels.base import CallContext
 from bot.telemetry import NO_TRACE, CallTrace
 from escalation.context import build_context
 from escalation.models import HandoffContext
-from escalation.redact import redact_slots
+from escalation.redact import redact_slots, redact_values
 from nlu.engine import BotTurn, Digits, Handoff, Text, UserInput
 
 
@@ -41,19 +41,21 @@ class CallTurns:
         call_id = self.call_id
         self.index += 1
         self._understood_at = self.services.clock()
+        changed = {k: v for k, v in (turn.slots or {}).items() if v is not None and self.slots.get(k) != v}
+        self.slots.update(changed)
         if isinstance(said, (Text, Digits)):
-            self.transcript.append({"speaker": "caller", "text": turn.heard or input_text(said), "at": time.time()})
+            text = self.private(turn.heard or input_text(said))
+            self.transcript.append({"speaker": "caller", "text": text, "at": time.time()})
             if turn.intent:
                 self.answered += 1
         self.last_intent, self.last_confidence = turn.intent or self.last_intent, turn.confidence
-        changed = {k: v for k, v in (turn.slots or {}).items() if v is not None and self.slots.get(k) != v}
-        self.slots.update(changed)
         if changed:  # in the call record, so voice scenarios can check what the bot understood
             await self.services.records.event(call_id, "slots", **redact_slots(changed))
         if turn.ticket:
             await self.services.save_ticket(call_id, self.context.caller, turn.ticket)
         if turn.texts:
-            self.transcript.append({"speaker": "bot", "text": " ".join(turn.texts), "at": time.time()})
+            self.transcript.append({"speaker": "bot", "text": self.private(" ".join(turn.texts)),
+                                    "at": time.time()})
 
     async def record(self, said: UserInput | None, turn: BotTurn, timing: TurnTiming | None) -> None:
         """The turn in the call record, with its latency stamps."""
@@ -65,8 +67,15 @@ class CallTurns:
         kind = "event" if said is None else type(said).__name__.lower()
         self.trace.turn(self.index, kind, turn.intent, timing, self._understood_at)
         await self.services.records.turn(
-            self.context.call_id, self.index, kind, turn.heard or input_text(said), turn.intent,
-            turn.confidence, turn.texts, handoff, timing.as_record() if timing else {})
+            self.context.call_id, self.index, kind, self.private(turn.heard or input_text(said)),
+            turn.intent, turn.confidence, [self.private(t) for t in turn.texts], handoff,
+            timing.as_record() if timing else {})
+
+    def private(self, text: str) -> str:
+        """`text` with the values of the slots the domain marks sensitive masked (an account
+        number keyed or said, and the bot's read-back of it)."""
+        sensitive = self.services.recordings.sensitive_slots
+        return redact_values(text, [str(self.slots[n]) for n in sensitive if self.slots.get(n)])
 
     def outcome(self, end_reason: str) -> str:
         """escalated, contained (the bot helped, or said goodbye) or abandoned."""

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from bot.caller.dial import fetch_record
 from bot.caller.twilio_client import TwilioCaller
 from bot.caller.voices import speak
 from bot.recording import library
@@ -128,6 +129,16 @@ async def test_a_keyed_account_number_and_its_read_back_are_silent_and_marked(co
     assert not audio[int(start * 8000):int(end * 8000)].any()  # digital silence on both channels
     ticket = next(b for b in times.bot if b[2] == "ticket")  # recording again afterwards
     assert level(audio, 1, ticket[0] + 0.2, ticket[1] - 0.2) > 300
+
+
+async def test_the_keyed_account_number_is_not_in_the_call_record(server, complaint) -> None:
+    times, _, _ = complaint
+    record = await fetch_record(server.ws_url, server.token, times.call_id, timeout_s=15)
+    assert record is not None
+    texts = " ".join(f"{t['user_text']} {t['bot_text']}" for t in record["turns"])
+    assert "[ACCOUNT NUMBER]" in texts  # the keyed number and the bot's read-back, masked
+    digits = "".join(ch for ch in texts if ch.isdigit())
+    assert "1234" not in digits and "5678" not in digits, texts
 
 
 async def test_the_recording_is_encrypted_at_rest(server, complaint) -> None:

@@ -54,3 +54,17 @@ def test_slots_and_context_are_redacted():
     assert "make complaint" in ctx.summary and "91%" in ctx.summary
     assert "4111 1111" not in ctx.summary and "****5678" in ctx.summary
     assert build_context("c2", "", "web", "x", "bogus").priority == "normal"
+
+
+def test_a_sensitive_slot_value_is_masked_however_it_is_said_or_read_back() -> None:
+    from escalation.redact import redact_values
+
+    account = ["12345678"]
+    assert redact_values("12345678", account) == "[ACCOUNT NUMBER]"
+    assert redact_values("one two three four five six seven eight", account) == "[ACCOUNT NUMBER]"
+    said = redact_values("I have 1, 2, 3, 4, 5, 6, 7, 8. Is that right?", account)
+    assert said == "I have [ACCOUNT NUMBER]. Is that right?"
+    # Other numbers, short ones, and text without the value stay as they are.
+    assert redact_values("it cost 25 pounds on the 3rd", account) == "it cost 25 pounds on the 3rd"
+    assert redact_values("my number ends 9999", account) == "my number ends 9999"
+    assert redact_values("12345678", []) == "12345678"
