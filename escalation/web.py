@@ -36,7 +36,7 @@ SOCKETS_KEY = "escalation_sockets"
 FAILURES_KEY = "escalation_login_failures"
 MAX_FAILURES, FAILURE_WINDOW_S = 5, 300.0  # per client address and username
 ASSETS = {"console.js": "application/javascript", "dom.js": "application/javascript",
-          "console.css": "text/css"}
+          "pcm_audio.js": "application/javascript", "console.css": "text/css"}
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:

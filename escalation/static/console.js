@@ -211,22 +211,7 @@ async function startAudio(callId) {
     try {
       audio.ctx = new AudioContext({ sampleRate: 16000 });
       audio.stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true } });
-      const source = audio.ctx.createMediaStreamSource(audio.stream);
-      const proc = audio.ctx.createScriptProcessor(1024, 1, 1);
-      let pending = new Int16Array(0);
-      proc.onaudioprocess = (ev) => {
-        const input = ev.inputBuffer.getChannelData(0);
-        const pcm = new Int16Array(pending.length + input.length);
-        pcm.set(pending);
-        for (let i = 0; i < input.length; i++) pcm[pending.length + i] = Math.max(-1, Math.min(1, input[i])) * 0x7fff;
-        let offset = 0;
-        for (; offset + 320 <= pcm.length; offset += 320) {
-          if (ws.readyState === WebSocket.OPEN) { ws.send(pcm.slice(offset, offset + 320).buffer); audio.sent++; }
-        }
-        pending = pcm.slice(offset);
-      };
-      source.connect(proc);
-      proc.connect(audio.ctx.destination);  // keeps the processor running; it outputs silence
+      sendMicrophone(audio, audio.stream, ws);
     } catch (err) {
       audio.status = `no microphone: ${err.message}`;
       renderMine();
@@ -239,21 +224,7 @@ async function startAudio(callId) {
       return;
     }
     audio.received++;
-    const pcm = new Int16Array(ev.data);
-    audio.samples += pcm.length;
-    let peak = 0;
-    for (let i = 0; i < pcm.length; i++) peak = Math.max(peak, Math.abs(pcm[i]));
-    audio.peak = Math.max(audio.peak, peak);  // loudest caller sample so far (diagnostics, tests)
-    if (!audio.ctx || pcm.length === 0) return;
-    const buffer = audio.ctx.createBuffer(1, pcm.length, 16000);
-    const data = buffer.getChannelData(0);
-    for (let i = 0; i < pcm.length; i++) data[i] = pcm[i] / 0x8000;
-    const node = audio.ctx.createBufferSource();
-    node.buffer = buffer;
-    node.connect(audio.ctx.destination);
-    audio.playAt = Math.max(audio.playAt, audio.ctx.currentTime + 0.06);
-    node.start(audio.playAt);
-    audio.playAt += buffer.duration;
+    playPcm(audio, new Int16Array(ev.data));
   };
   ws.onclose = () => { if (state.audio === audio) { audio.status = "audio ended"; renderMine(); } };
 }

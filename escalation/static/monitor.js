@@ -67,7 +67,7 @@ async function join(callId, mode) {
       if (info.error) $("#monitor-status").textContent = info.error;
       return;
     }
-    play(joined, new Int16Array(ev.data));
+    playPcm(joined, new Int16Array(ev.data));
   };
   ws.onclose = () => {
     if (monitor.joined === joined) leave();
@@ -75,23 +75,6 @@ async function join(callId, mode) {
   };
   $("#monitor-status").textContent = `${mode} on call ${callId}`;
   render();
-}
-
-function play(joined, pcm) {
-  joined.samples += pcm.length;
-  let peak = 0;
-  for (let i = 0; i < pcm.length; i++) peak = Math.max(peak, Math.abs(pcm[i]));
-  joined.peak = Math.max(joined.peak, peak);
-  if (pcm.length === 0) return;
-  const buffer = joined.ctx.createBuffer(1, pcm.length, 16000);
-  const data = buffer.getChannelData(0);
-  for (let i = 0; i < pcm.length; i++) data[i] = pcm[i] / 0x8000;
-  const node = joined.ctx.createBufferSource();
-  node.buffer = buffer;
-  node.connect(joined.ctx.destination);
-  joined.playAt = Math.max(joined.playAt, joined.ctx.currentTime + 0.06);
-  node.start(joined.playAt);
-  joined.playAt += buffer.duration;
 }
 
 async function microphone(joined) {
@@ -102,22 +85,7 @@ async function microphone(joined) {
     $("#monitor-status").textContent = `no microphone: ${err.message}`;
     return;
   }
-  const source = joined.ctx.createMediaStreamSource(joined.stream);
-  const proc = joined.ctx.createScriptProcessor(1024, 1, 1);
-  let pending = new Int16Array(0);
-  proc.onaudioprocess = (ev) => {
-    const input = ev.inputBuffer.getChannelData(0);
-    const pcm = new Int16Array(pending.length + input.length);
-    pcm.set(pending);
-    for (let i = 0; i < input.length; i++) pcm[pending.length + i] = Math.max(-1, Math.min(1, input[i])) * 0x7fff;
-    let offset = 0;
-    for (; offset + 320 <= pcm.length; offset += 320) {
-      if (joined.ws.readyState === WebSocket.OPEN) { joined.ws.send(pcm.slice(offset, offset + 320).buffer); joined.sent++; }
-    }
-    pending = pcm.slice(offset);
-  };
-  source.connect(proc);
-  proc.connect(joined.ctx.destination);  // keeps the processor running; it outputs silence
+  sendMicrophone(joined, joined.stream, joined.ws);
 }
 
 function switchMode(mode) {
