@@ -243,3 +243,19 @@ async def test_watch_swaps_in_a_newer_model_file(agent, trained_model, tmp_path)
     finally:
         watcher.cancel()
         await engine.close()
+
+
+async def test_load_warms_the_model_and_keeps_no_warm_up_conversation(trained_model):
+    from nlu.engine import WARM_UP_SENDER
+
+    engine = await RasaEngine.load(trained_model, timeout_s=10.0)
+    store = engine._agent.tracker_store
+    try:
+        assert WARM_UP_SENDER not in list(await store.keys()), "the warm-up must leave no tracker"
+        [greeting] = await say(engine, "first-caller", Event("call_start"))
+        assert greeting.texts and greeting.intent == "call_start"
+        assert "first-caller" in list(await store.keys())
+        await engine.end_call("first-caller")
+        assert list(await store.keys()) == [], "a finished call's tracker must be dropped"
+    finally:
+        await engine.close()
