@@ -14,16 +14,9 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from aiohttp import web
-
-from bot.bench.analytics_data import seed
-from bot.bench.server_proc import free_port
-from bot.call.call_stats import CallStats
+from bot.bench.analytics_data import analytics_site, seed
 from bot.config import Settings
-from escalation.analytics import Analytics
-from escalation.analytics_web import ANALYTICS_KEY
 from escalation.services import EscalationServices
-from escalation.web import setup_escalation
 
 CHROMIUM = "/usr/bin/chromium"
 FIRST_DAY, DAYS = date(2026, 11, 16), 14
@@ -36,17 +29,8 @@ async def photograph(tmp: Path, out: Path) -> None:
         Settings(), store="sqlite", sqlite_path=tmp / "esc.sqlite3", business_hours="always",
         spool_path=None)
     await services.agents.add("sue", "screenshot-password", "supervisor", display_name="Sue Supervisor")
-    call_stats = CallStats(tmp / "calls.db")
-    app = web.Application()
-    setup_escalation(app, services)
-    app[ANALYTICS_KEY] = Analytics(call_stats, services.store)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    base = f"http://127.0.0.1:{port}"
     try:
-        async with async_playwright() as pw:
+        async with analytics_site(tmp / "calls.db", services) as base, async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM,
                                                args=["--headless", "--no-sandbox", "--disable-gpu"])
             page = await browser.new_page(viewport={"width": 1300, "height": 900})
@@ -63,8 +47,6 @@ async def photograph(tmp: Path, out: Path) -> None:
             await page.screenshot(path=str(out), full_page=True)
             await browser.close()
     finally:
-        await runner.cleanup()
-        call_stats.close()
         await services.close()
 
 

@@ -11,14 +11,19 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.call.records import ANALYTICS_INDEXES
 from bot.call.records import SCHEMA as CALLS_SCHEMA
 from escalation.stores.sqlite import SCHEMA as STORE_SCHEMA
+
+if TYPE_CHECKING:
+    from escalation.services import EscalationServices
 
 CHANNELS = {"twilio": 0.7, "audiosocket": 0.2, "browser": 0.1}
 OUTCOMES = {"contained": 0.64, "escalated": 0.26, "abandoned": 0.097, None: 0.003}
@@ -134,3 +139,30 @@ def _write(path: Path, schema: str, batches: list[tuple[str, list[tuple[Any, ...
         conn.execute("PRAGMA optimize")
     finally:
         conn.close()
+
+
+@asynccontextmanager
+async def analytics_site(calls_db: Path, services: EscalationServices) -> AsyncIterator[str]:
+    """The console with its analytics page over `calls_db`, on a free loopback port: yields
+    its base URL (the tests' rig and the screenshot script)."""
+    from aiohttp import web
+
+    from bot.bench.server_proc import free_port
+    from bot.call.call_stats import CallStats
+    from escalation.analytics import Analytics
+    from escalation.analytics_web import ANALYTICS_KEY
+    from escalation.web import setup_escalation
+
+    call_stats = CallStats(calls_db)
+    app = web.Application()
+    setup_escalation(app, services)
+    app[ANALYTICS_KEY] = Analytics(call_stats, services.store)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+        call_stats.close()

@@ -15,15 +15,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
-from bot.bench.analytics_data import seed
-from bot.bench.server_proc import free_port
-from bot.call.call_stats import CallStats
-from escalation.analytics import Analytics
-from escalation.analytics_web import ANALYTICS_KEY
+from bot.bench.analytics_data import analytics_site, seed
 from escalation.services import EscalationServices
-from escalation.web import setup_escalation
 from tests.escalation.helpers import open_services
 
 FIRST_DAY = date(2026, 11, 1)
@@ -78,19 +71,10 @@ async def analytics_rig(tmp_path: Path, n_calls: int = 400) -> AsyncIterator[Rig
     services = await open_services(store="sqlite", sqlite_path=store_db, business_hours="always")
     await services.agents.add("sue", "sue-password", "supervisor", display_name="Sue Supervisor")
     await services.agents.add("alice", "alice-password", display_name="Alice Agent")
-    call_stats = CallStats(calls_db)
-    app = web.Application()
-    setup_escalation(app, services)
-    app[ANALYTICS_KEY] = Analytics(call_stats, services.store)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        yield Rig(f"http://127.0.0.1:{port}", calls_db, store_db, services)
+        async with analytics_site(calls_db, services) as base_url:
+            yield Rig(base_url, calls_db, store_db, services)
     finally:
-        await runner.cleanup()
-        call_stats.close()
         await services.close()
 
 
