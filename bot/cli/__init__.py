@@ -18,6 +18,7 @@ from bot.log import setup_logging
 COMMANDS = [
     "serve", "chat", "train", "validate", "test", "call", "calls",
     "transcribe", "say", "bench", "models", "agents", "tokens", "doctor", "recordings",
+    "review",
 ]
 
 
