@@ -213,7 +213,7 @@ class ReviewSettings(Section):
     models and the promoted ones' history are kept, and the phrase list corrections go to."""
 
     low_confidence: float = Field(0.75, ge=0, le=1)  # an understood turn below this is listed
-    similar: float = Field(0.75, gt=0, le=1)  # sentence-vector cosine that groups two utterances
+    similar: float = Field(0.7, gt=0, le=1)  # sentence-vector cosine that groups two utterances
     days: int = Field(30, ge=1, le=3650)  # the Review page's default window
     candidates_dir: Path = Path("models/candidates")  # a candidate model and its test report
     history_dir: Path = Path("models/history")  # the models promoted before, for rollback

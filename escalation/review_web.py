@@ -80,7 +80,10 @@ async def list_turns(request: web.Request) -> web.Response:
 
 @require(ROLE)
 async def turn_audio(request: web.Request) -> web.Response:
-    call_id, idx = request.match_info["call_id"], int(request.match_info["idx"])
+    call_id, number = request.match_info["call_id"], request.match_info["idx"]
+    if not number.isdigit():
+        return json_error(404, "no such turn")
+    idx = int(number)
     try:
         clip = await _desk(request).audio(call_id, idx)
     except Exception as exc:  # a wrong key, a damaged file: the page shows no audio
@@ -152,7 +155,7 @@ def add_review_routes(app: web.Application) -> None:
         web.get("/console/review", review_page),
         web.get("/console/review/static/{name}", review_asset),
         web.get("/api/review/turns", list_turns),
-        web.get(r"/api/review/turns/{call_id}/{idx:\d+}/audio", turn_audio),
+        web.get("/api/review/turns/{call_id}/{idx}/audio", turn_audio),
         web.post("/api/review/labels", label_turn),
         web.get("/api/review/models", model_status),
         web.post("/api/review/models/candidate", train_candidate),

@@ -60,7 +60,8 @@ def clean_example(text: str) -> str:
 
 def provenance_line(source: dict[str, Any]) -> str:
     """`source` (call, turn, by, was...) as one comment line."""
-    when = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(source.get("at") or time.time()))
+    at = source.get("at")
+    when = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(time.time() if at is None else at))
     parts = [f"{k}={str(v).replace(chr(10), ' ')}" for k, v in source.items() if k != "at" and v not in (None, "")]
     return f"# reviewed: {when} " + " ".join(parts)
 
