@@ -23,8 +23,9 @@ def sentence_vectors(texts: list[str]) -> np.ndarray | None:
 
 
 def group(items: list[dict[str, Any]], threshold: float) -> list[dict[str, Any]]:
-    """Leader clustering, most frequent wording first: an item joins the first group whose
-    leader it is at least `threshold` cosine-similar to (blocking: runs the encoder)."""
+    """Greedy clustering, most frequent wording first: an item joins the first group whose
+    mean vector it is at least `threshold` cosine-similar to (the same words always join);
+    a group is named by its first, most frequent wording (blocking: runs the encoder)."""
     if not items:
         return []
     texts = [item["user_text"] for item in items]
@@ -35,19 +36,29 @@ def group(items: list[dict[str, Any]], threshold: float) -> list[dict[str, Any]]
     order = sorted(range(len(items)), key=lambda i: -counts[texts[i].casefold()])
     leaders: list[int] = []
     members: dict[int, list[int]] = {}
+    sums: dict[int, np.ndarray] = {}
     for i in order:
         home = None
         for leader in leaders:
             same = texts[i].casefold() == texts[leader].casefold()
-            if same or (vectors is not None and float(vectors[i] @ vectors[leader]) >= threshold):
+            if same or (vectors is not None and _cosine(vectors[i], sums[leader]) >= threshold):
                 home = leader
                 break
         if home is None:
+            home = i
             leaders.append(i)
-            members[i] = [i]
-        else:
-            members[home].append(i)
+            members[i] = []
+            sums[i] = np.zeros_like(vectors[i]) if vectors is not None else np.zeros(1)
+        members[home].append(i)
+        if vectors is not None:
+            sums[home] = sums[home] + vectors[i]
     groups = [{"text": texts[leader], "turns": [items[i]["key"] for i in members[leader]],
                "callers": len({items[i]["call_id"] for i in members[leader]})} for leader in leaders]
     groups.sort(key=lambda g: (-g["callers"], -len(g["turns"])))
     return groups
+
+
+def _cosine(vector: np.ndarray, total: np.ndarray) -> float:
+    """Cosine between a unit vector and the mean direction of a group (its vectors' sum)."""
+    norm = float(np.linalg.norm(total))
+    return float(vector @ total) / norm if norm else 0.0

@@ -51,9 +51,9 @@ function show(data) {
   const sections = data.groups.map((group) => {
     group.turns.forEach((key) => shown.add(key));
     const who = group.callers === 1 ? "1 caller said" : `${group.callers} callers said something like`;
-    return el("section", { className: "group card" },
-      el("h2", { textContent: `${who} “${group.text}”` }),
-      ...group.turns.map((key) => turnCard(byKey.get(key), data.labels)));
+    const [first, ...rest] = group.turns.map((key) => turnCard(byKey.get(key), data.labels));
+    const more = rest.length ? [el("details", {}, el("summary", { textContent: `${rest.length} more like it` }), ...rest)] : [];
+    return el("section", { className: "group card" }, el("h2", { textContent: `${who} “${group.text}”` }), first, ...more);
   });
   const taught = data.items.filter((item) => !shown.has(item.key));
   if (taught.length) {

@@ -90,7 +90,7 @@ async def test_a_label_teaches_and_leaves_the_groups(desk: ReviewDesk) -> None:
     written = (desk.project_dir / "data/nlu/reviewed/card_swallowed.yml").read_text()
     assert "call=CA1 turn=2 by=dana heard=the machine kept my card was=nlu_fallback@0.41" in written
     assert "    - the cash machine kept my card\n" in written
-    assert "the cash machine kept my card" in (Path(desk.settings.review.phrase_list)).read_text()
+    assert "the cash machine kept my card" in desk.settings.path(desk.review.phrase_list).read_text()
     found = await desk.items()
     assert next(i for i in found["items"] if i["key"] == "CA1#2")["label"]["by"] == "dana"
     assert all("CA1#2" not in g["turns"] for g in found["groups"])
