@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from escalation.analytics_web import _html
+from escalation.analytics_web import STATIC, html_page
 from escalation.auth import check_session, json_error, require, services_of
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class ReviewDeskLike(Protocol):
     async def label(self, call_id: str, idx: int, intent: str, corrected: str | None,
                     who: str) -> dict[str, Any]: ...
 
-    def intents(self) -> list[str]: ...
+    async def intents(self) -> list[str]: ...
 
     async def status(self) -> dict[str, Any]: ...
 
@@ -50,15 +50,13 @@ async def review_page(request: web.Request) -> web.Response:
     """The page for a designer; the console's login form without a session; 403 for others."""
     refused = await check_session(request, (ROLE,))
     if refused is None:
-        return _html("review.html", 200)
+        return html_page("review.html", 200)
     if refused.status == 401:
-        return _html("console.html", 401)
+        return html_page("console.html", 401)
     return web.Response(status=403, text="Review is for conversation designers.\n")
 
 
 async def review_asset(request: web.Request) -> web.Response:
-    from escalation.analytics_web import STATIC
-
     name = request.match_info["name"]
     if name not in ASSETS:
         raise web.HTTPNotFound()
@@ -74,7 +72,7 @@ async def list_turns(request: web.Request) -> web.Response:
                                            q.get("from") or None, q.get("to") or None)
     except ValueError as exc:
         return json_error(400, str(exc))
-    found["labels"] = _desk(request).intents()
+    found["labels"] = await _desk(request).intents()
     return web.json_response(found)
 
 
@@ -103,7 +101,7 @@ async def label_turn(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or not body.get("call_id") or not body.get("intent"):
         return json_error(400, "send JSON with call_id, idx and intent")
     desk = _desk(request)
-    if body["intent"] not in desk.intents():
+    if body["intent"] not in await desk.intents():
         return json_error(400, f"unknown intent {body['intent']!r}")
     who = request["agent"].username
     try:

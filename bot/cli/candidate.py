@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -26,7 +27,7 @@ def model_store(settings: Any) -> Any:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from nlu.training import convert_datasets, quiet_rasa, train
+    from nlu.training import FINGERPRINT_FILE, convert_datasets, quiet_rasa, train
 
     quiet_rasa()
     store = model_store(settings)
@@ -37,8 +38,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     started = time.perf_counter()
     try:
         convert_datasets(project_dir, datasets, progress)
-        result = train(project_dir, store.new_candidate_dir(), datasets, force=True,
-                       progress=progress, converted=True)
+        folder = store.new_candidate_dir()
+        if (store.live_dir / FINGERPRINT_FILE).is_file():  # same component code: Rasa's cache holds
+            shutil.copyfile(store.live_dir / FINGERPRINT_FILE, folder / FINGERPRINT_FILE)
+        result = train(project_dir, folder, datasets, progress=progress, converted=True)
     except Exception as exc:
         print(f"voicebot train --candidate: training failed: {exc}", file=sys.stderr)
         return 1

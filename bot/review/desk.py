@@ -41,6 +41,7 @@ class ReviewDesk:
         self._training_log: deque[str] = deque(maxlen=40)
         self._training_state: dict[str, Any] = {"state": "idle"}
         self._follower: asyncio.Task | None = None
+        self._intents: list[str] | None = None  # the domain's, read once
         self._lock = asyncio.Lock()  # one model change at a time
 
     # ---- what to review ------------------------------------------------------------------
@@ -99,16 +100,13 @@ class ReviewDesk:
         await self.store.put_record(LABELS, record["key"], record)
         return record
 
-    def intents(self) -> list[str]:
+    async def intents(self) -> list[str]:
         """The domain's intents, for the label menu (out_of_scope included)."""
-        import yaml
+        from nlu.review_checks import domain_intents
 
-        names: set[str] = set()
-        for path in sorted((self.project_dir / "domain").glob("*.y*ml")):
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for item in doc.get("intents") or []:
-                names.add(item if isinstance(item, str) else next(iter(item)))
-        return sorted(names - {"call_start", "keypad"})
+        if self._intents is None:
+            self._intents = sorted(await asyncio.to_thread(domain_intents, self.project_dir) - {"call_start", "keypad"})
+        return self._intents
 
     # ---- candidate models ----------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
