@@ -72,9 +72,7 @@ def evaluate(settings: Any, store: Any, candidate: Path, voice: bool) -> dict[st
                                          Path(tmp) / "candidate")
         old_nlu, old_stories = [], None
         if live is not None:
-            progress(f"testing the live model {live.name}")
-            old_nlu, old_stories = run_tests(live, project_dir, datasets if datasets.is_dir() else None,
-                                             Path(tmp) / "live")
+            old_nlu, old_stories = live_results(store, live, project_dir, datasets, Path(tmp) / "live")
     report: dict[str, Any] = {
         "candidate": candidate.name, "live": live.name if live else None, "at": time.time(),
         "nlu": nlu_diff(old_nlu, new_nlu), "stories": story_diff(old_stories, new_stories),
@@ -87,6 +85,35 @@ def evaluate(settings: Any, store: Any, candidate: Path, voice: bool) -> dict[st
                                      voice_results(candidate, scenarios))
     report["summary"] = summary(report)
     return report
+
+
+def live_results(store: Any, live: Path, project_dir: Path, datasets: Path, out: Path) -> tuple:
+    """The live model's test results: kept beside the candidates for the same model and test
+    files, so trying several candidates tests the live model once."""
+    import dataclasses
+    import hashlib
+    import json
+
+    from nlu.testing import NluReport, StoryReport, run_tests
+
+    tests = sorted(p for p in (project_dir / "tests").glob("*.yml"))
+    digest = hashlib.sha256(live.name.encode())
+    for path in tests + [datasets / "banking77" / "test.csv"]:
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    saved = store.candidates_dir / f"live-tests-{digest.hexdigest()[:16]}.json"
+    if saved.is_file():
+        data = json.loads(saved.read_text())
+        progress(f"the live model's test results from {saved.name}")
+        nlu = [NluReport(**{**r, "per_intent": {k: tuple(v) for k, v in r["per_intent"].items()}})
+               for r in data["nlu"]]
+        return nlu, StoryReport(**data["stories"]) if data["stories"] else None
+    progress(f"testing the live model {live.name}")
+    nlu, stories = run_tests(live, project_dir, datasets if datasets.is_dir() else None, out)
+    for old in store.candidates_dir.glob("live-tests-*.json"):
+        old.unlink(missing_ok=True)
+    saved.write_text(json.dumps({"nlu": [dataclasses.asdict(r) for r in nlu],
+                                 "stories": dataclasses.asdict(stories) if stories else None}))
+    return nlu, stories
 
 
 def voice_results(model: Path, scenarios: Path) -> dict[str, bool]:
