@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from bot.caller.dial import fetch_record
-from bot.caller.twilio_client import TwilioCaller
+from bot.caller.twilio_client import TwilioCaller, rms
 from bot.caller.voices import speak
 from nlu.training import data_dirs
 from nlu.validation import validate
@@ -156,6 +156,8 @@ async def test_a_misunderstood_call_is_taught_shipped_and_rolled_back(rig) -> No
     assert "nlu_phone.yml" in log[0]["changes"]
     async with api_session(rig.base_url, "dana", PASSWORD) as api:
         assert (await api.http.get("/api/audit")).status == 403  # designers do not read the audit trail
+        clip = await (await api.http.get(f"/api/review/turns/{call_id}/{turn['idx']}/audio")).read()
+        assert rms(clip[44:]) > 300, "the clip is not the caller speaking"  # after the WAV header
     await asyncio.to_thread(voicebot, rig.env, "agents", "add", "sam", "--role", "supervisor", "--password-stdin", stdin=PASSWORD + "\n")
     async with api_session(rig.base_url, "sam", PASSWORD) as api:
         assert (await api.http.get("/api/review/turns")).status == 403  # Review is the designers'
