@@ -19,11 +19,13 @@ from bot.channels import audiosocket, browser, twilio
 from bot.config import Settings
 from bot.metrics import CallMetrics
 from bot.recording import web as recording_web
+from bot.review.desk import ReviewDesk
 from bot.security.machine_auth import authorize, peer_in
 from bot.server import CALLS, READINESS, SETTINGS, create_app
 from escalation.analytics import Analytics
 from escalation.analytics_web import ANALYTICS_KEY
 from escalation.monitor import MONITOR_KEY
+from escalation.review_web import REVIEW_KEY
 from escalation.web import SERVICES_KEY as ESCALATION_KEY
 from escalation.web import setup_escalation
 
@@ -82,10 +84,14 @@ async def _services_component(app: web.Application) -> AsyncIterator[None]:
         call_stats = CallStats(services.records.path)
         if services.escalation is not None:
             app[ANALYTICS_KEY] = Analytics(call_stats, services.escalation.store)
+            app[REVIEW_KEY] = ReviewDesk(settings, services.records, services.escalation.store,
+                                         services.recordings, services.engine)
         try:
             yield
         finally:
             call_stats.close()
+            if REVIEW_KEY in app:
+                await app[REVIEW_KEY].close()
 
 
 def services_readiness(services: CallServices) -> dict:

@@ -208,6 +208,19 @@ class RecordingSettings(Section):
         return value
 
 
+class ReviewSettings(Section):
+    """Learning from real calls (docs/review.md): what the Review page lists, where candidate
+    models and the promoted ones' history are kept, and the phrase list corrections go to."""
+
+    low_confidence: float = Field(0.75, ge=0, le=1)  # an understood turn below this is listed
+    similar: float = Field(0.7, gt=0, le=1)  # sentence-vector cosine that groups two utterances
+    days: int = Field(30, ge=1, le=3650)  # the Review page's default window
+    candidates_dir: Path = Path("models/candidates")  # a candidate model and its test report
+    history_dir: Path = Path("models/history")  # the models promoted before, for rollback
+    keep_models: int = Field(5, ge=1, le=100)  # promoted models kept in history
+    phrase_list: Path = Path("stt/phone_phrases.txt")  # corrected words go here (speech LM)
+
+
 class Settings(Section):
     server: ServerSettings = ServerSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -219,6 +232,7 @@ class Settings(Section):
     escalation: EscalationSettings = EscalationSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     recording: RecordingSettings = RecordingSettings()
+    review: ReviewSettings = ReviewSettings()
 
     @validator("*", pre=True)
     def _none_is_empty(cls, value: Any) -> Any:

@@ -23,7 +23,8 @@ ASSETS = {
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 
 
-def _html(name: str, status: int) -> web.Response:
+def html_page(name: str, status: int) -> web.Response:
+    """A console page from static/ with the console's security headers."""
     response = web.Response(text=(STATIC / name).read_text(encoding="utf-8"),
                             content_type="text/html", status=status)
     response.headers["Content-Security-Policy"] = CSP
@@ -36,9 +37,9 @@ async def analytics_page(request: web.Request) -> web.Response:
     """The charts for a supervisor; the console's login form without a session; 403 for others."""
     refused = await check_session(request, ("supervisor",))
     if refused is None:
-        return _html("analytics.html", 200)
+        return html_page("analytics.html", 200)
     if refused.status == 401:
-        return _html("console.html", 401)
+        return html_page("console.html", 401)
     return web.Response(status=403, text="Analytics are for supervisors.\n")
 
 

@@ -15,7 +15,7 @@ def _op(summary: str, ok: str = "OK", body: dict | None = None, change: bool = F
         role: str = "agent", params: list[str] = (), query: list[str] = (),
         ok_type: str = "application/json") -> dict[str, Any]:
     op: dict[str, Any] = {
-        "summary": summary + (" (supervisor only)" if role == "supervisor" else ""),
+        "summary": summary + (f" ({role}s only)" if role in ("supervisor", "designer") else ""),
         "responses": {"200": {"description": ok, "content": {ok_type: {}}}, **_AUTH_ERRORS},
         "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
                        for p in params]
@@ -75,6 +75,7 @@ def openapi_document() -> dict[str, Any]:
             "Calls, outcomes, escalation reasons, intents, latency, queue and handle time for whole "
             "UTC days from..to (default the last 7) and one channel or all; format=csv for CSV",
             role="supervisor", query=["from", "to", "channel", "format"])},
+        **_review_paths(),
         "/api/callbacks/{record_id}": {"patch": _op("Change a callback's status", params=["record_id"],
                                                     body=_obj(status="string", notes="string"),
                                                     change=True)},
@@ -91,4 +92,31 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "vb_session"}},
             "schemas": {"Error": _obj(error="string")},
         },
+    }
+
+
+def _review_paths() -> dict[str, Any]:
+    """The Review page's API (escalation/review_web.py; docs/review.md)."""
+    models = {f"/api/review/models/{action}": {"post": _op(summary, role="designer", change=True)}
+              for action, summary in (("promote", "Make the candidate model live, audited"),
+                                      ("discard", "Throw the candidate model away"),
+                                      ("rollback", "Make the previous live model live again, audited"))}
+    return {
+        "/api/review/turns": {"get": _op(
+            "Caller turns the bot fell back on, understood with low confidence, was corrected on or "
+            "escalated after, grouped by similar wording", role="designer",
+            query=["reason", "intent", "from", "to"])},
+        "/api/review/turns/{call_id}/{idx}/audio": {"get": _op(
+            "The caller's audio of one turn, from the call's recording", role="designer",
+            params=["call_id", "idx"], ok_type="audio/wav")},
+        "/api/review/labels": {"post": _op(
+            "Teach a turn as an intent (or out_of_scope); corrected: what the caller really said",
+            role="designer", change=True, body=_obj(call_id="string", idx="integer", intent="string",
+                                                     corrected="string"))},
+        "/api/review/models": {"get": _op("The live model, the candidate with its test report, the history",
+                                          role="designer")},
+        "/api/review/models/candidate": {"post": _op(
+            "Train and test a candidate model (voice: also the voice scenarios)", role="designer",
+            change=True, body=_obj(voice="boolean"))},
+        **models,
     }

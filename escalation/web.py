@@ -27,6 +27,7 @@ from escalation.auth import (
 from escalation.monitor_web import setup_monitor
 from escalation.openapi import openapi_document
 from escalation.records import RecordBook, RecordError
+from escalation.review_web import add_review_routes
 from escalation.services import EscalationError, EscalationServices
 from escalation.stores import StoreError
 
@@ -350,4 +351,5 @@ def setup_escalation(app: web.Application, services: EscalationServices) -> None
         web.patch("/api/callbacks/{record_id}", callbacks[2]),
     ])
     add_analytics_routes(app)
+    add_review_routes(app)  # designers: what callers said that the bot did not understand
     setup_monitor(app)  # supervisors: live calls, listen / whisper / barge

@@ -27,6 +27,7 @@ class NluReport:
     macro_f1: float
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # text, gold, predicted
+    per_intent: dict[str, tuple[float, int]] = field(default_factory=dict)  # intent: (recall, support)
 
 
 @dataclass
@@ -81,6 +82,9 @@ async def _nlu_report(agent: Any, path: Path, out_dir: Path) -> NluReport:
         macro_f1=float((report.get("macro avg") or {}).get("f1-score", 0.0)),
         confusions=[(g, p, n) for (g, p), n in confusions.most_common(8)],
         errors=errors,
+        per_intent={name: (float(row.get("recall", 0.0)), int(row.get("support", 0)))
+                    for name, row in report.items()
+                    if isinstance(row, dict) and "recall" in row and not name.endswith(" avg")},
     )
 
 

@@ -208,6 +208,9 @@ def validate(project_dir: Path, data_dirs: list[Path], with_rasa: bool = True) -
     from nlu.sensitive import check_sensitive_marks  # it imports Problem from here
 
     problems += check_sensitive_marks(project_dir)
+    from nlu.review_checks import check_reviewed  # it imports Problem from here
+
+    problems += check_reviewed(project_dir)
     if with_rasa:
         problems += rasa_validate(project_dir, data_dirs)
     return problems

@@ -28,6 +28,7 @@ CORE_FIRST = ("bot/call/test_core.py", "bot/call/test_state.py", "bot/call/test_
 GROUPS = {"tests/nlu/": "nlu"}
 LONGEST_FIRST = (  # by --durations of a parallel run, 2026-12-03 (nlu gained the acceptance test)
     "tests/test_standalone.py", "nlu", "tests/stt/test_adaptation.py",
+    "tests/e2e/test_review_loop.py",  # two small Rasa trainings, three calls, Chromium: ~2 min
     "tests/e2e/test_escalation_calls.py", "tests/stt/test_cli.py",
     "tests/stt/test_language_model.py", "tests/e2e/test_twilio_calls.py", "tests/e2e/test_recordings.py",
     "tests/stt/test_pocketsphinx.py", "tests/e2e/test_admission.py",

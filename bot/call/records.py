@@ -154,3 +154,15 @@ class CallRecords:
             row["latency"] = json.loads(row["latency"])
             row["handoff"] = json.loads(row["handoff"]) if row["handoff"] else None
         return rows
+
+    async def turns_between(self, since: float, until: float, limit: int = 20000) -> list[dict[str, Any]]:
+        """Every turn recorded in [since, until), with its call's channel, in call and turn
+        order (the Review page finds the misunderstood ones among them)."""
+        rows = await self._rows(
+            "SELECT t.call_id, t.idx, t.at, t.input_kind, t.user_text, t.intent, t.confidence, "
+            "t.bot_text, t.handoff, c.channel FROM turns t JOIN calls c ON c.call_id = t.call_id "
+            "WHERE t.at >= ? AND t.at < ? ORDER BY c.started_at, t.call_id, t.idx LIMIT ?",
+            (since, until, limit))
+        for row in rows:
+            row["handoff"] = json.loads(row["handoff"]) if row["handoff"] else None
+        return rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from bot.log import setup_logging
 COMMANDS = [
     "serve", "chat", "train", "validate", "test", "call", "calls",
     "transcribe", "say", "bench", "models", "agents", "tokens", "doctor", "recordings",
+    "review",
 ]
 
 
@@ -48,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"voicebot: {exc}", file=sys.stderr)
         return 2
+    if args.config:  # what this process starts (the console's candidate training) reads it too
+        os.environ["VOICEBOT_CONFIG"] = str(args.config.resolve())
     if args.log_json:
         settings.logging.json_lines = True
     if args.log_level:

@@ -23,6 +23,11 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--force", action="store_true", help="train even when up to date")
     parser.add_argument("--no-lm", action="store_true", help="skip the speech language model")
+    parser.add_argument("--candidate", action="store_true",
+                        help="train a candidate beside the live model and test both (docs/review.md); "
+                             "promote it with `voicebot review promote`")
+    parser.add_argument("--voice", action="store_true",
+                        help="with --candidate: also place the voice scenarios against both models")
     parser.set_defaults(func=run)
 
 
@@ -60,6 +65,10 @@ def build_speech_models(settings: Any, force: bool = False) -> str:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
+    if args.candidate:
+        from bot.cli import candidate
+
+        return candidate.run(args, settings)
     from nlu.training import convert_datasets, quiet_rasa, train
 
     quiet_rasa()

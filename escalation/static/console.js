@@ -47,6 +47,9 @@ function enter(me) {
   $("#who").textContent = `${me.agent.display_name} (${me.agent.role})`;
   $("#presence").value = ["available", "busy", "away"].includes(me.agent.presence) ? me.agent.presence : "available";
   for (const node of document.querySelectorAll(".supervisor-only")) node.hidden = me.agent.role !== "supervisor";
+  for (const node of document.querySelectorAll(".designer-only")) node.hidden = me.agent.role !== "designer";
+  // The login form stood in for another page (/console/review, /console/analytics): show it now.
+  if (location.pathname !== "/console") return location.reload();
   connect();
 }
 

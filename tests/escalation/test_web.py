@@ -14,7 +14,8 @@ from escalation.web import setup_escalation
 from .helpers import until
 
 PUBLIC = {("GET", "/console"), ("GET", "/console/static/{name}"), ("GET", "/api/openapi.json"),
-          ("POST", "/api/login"), ("GET", "/console/analytics"), ("GET", "/console/analytics/static/{name}")}
+          ("POST", "/api/login"), ("GET", "/console/analytics"), ("GET", "/console/analytics/static/{name}"),
+          ("GET", "/console/review"), ("GET", "/console/review/static/{name}")}
 SUPERVISOR_ONLY = {("GET", "/api/agents"), ("GET", "/api/audit"), ("POST", "/api/queue/{call_id}/requeue"),
                    ("GET", "/api/analytics"),
                    ("GET", "/api/monitor/calls"), ("GET", "/console/monitor"),
@@ -180,13 +181,17 @@ async def test_every_state_change_needs_the_csrf_token_and_calls_are_per_agent(c
     await services.agents.add("bob", "bob-password")
     changing = sorted((m, p) for m, p in all_routes(client.app)
                       if m not in ("GET", "HEAD") and (m, p) not in PUBLIC)
-    assert len(changing) == 9
-    await login(client, "sue")  # a supervisor: the role passes, only the token is missing
-    for method, path in changing:
-        resp = await client.request(method, concrete(path), json={})
-        assert resp.status == 403, (method, path, resp.status)
-        assert "X-CSRF-Token" in (await resp.json())["error"]
-    await client.post("/api/logout", headers=await login(client, "sue"))
+    assert len(changing) == 14
+    await services.agents.add("dana", "dana-password", "designer")
+    for who in ("sue", "dana"):  # a supervisor, a designer: the role passes, only the token is missing
+        await login(client, who)
+        for method, path in changing:
+            if path.startswith("/api/review/") != (who == "dana"):
+                continue
+            resp = await client.request(method, concrete(path), json={})
+            assert resp.status == 403, (method, path, resp.status)
+            assert "X-CSRF-Token" in (await resp.json())["error"]
+        await client.post("/api/logout", headers=await login(client, who))
 
     alice = await login(client, "alice")
     await services.enqueue(ctx("held"))
