@@ -79,7 +79,7 @@ async def _services_component(app: web.Application) -> AsyncIterator[None]:
         app[SERVICES] = services
         app[ESCALATION_KEY] = services.escalation
         app[READINESS].update(services_readiness(services))
-        call_stats = CallStats(services.records.path)
+        call_stats = CallStats(services.records.db)
         if services.escalation is not None:
             app[ANALYTICS_KEY] = Analytics(call_stats, services.escalation.store)
         try:

@@ -169,6 +169,26 @@ class EscalationSettings(Section):
         return value
 
 
+class RecordsSettings(Section):
+    # "" = the SQLite file data_dir/calls.db; postgresql://user:password@host/db = one history
+    # shared by several bot machines; sqlite:///path = another SQLite file.
+    url: str = ""
+
+    @validator("url")
+    def _known_engine(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://", "sqlite:///")):
+            raise ValueError("use postgresql://user:password@host/db, sqlite:///path, or empty")
+        return value
+
+
+class ClusterSettings(Section):
+    # How the other bot machines reach this one's HTTP port (e.g. http://10.0.0.5:8080), so an
+    # agent on any machine can talk to a caller held here; "" = agents must use this machine.
+    advertise_url: str = ""
+    # Shared by every machine: signs the agent audio one machine relays to another ("" = off).
+    peer_secret: str = ""
+
+
 class TelemetrySettings(Section):
     otlp_endpoint: str = ""  # OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces; "" = no tracing
     service_name: str = Field("voicebot", min_length=1)  # the service.name of every trace
@@ -217,6 +237,8 @@ class Settings(Section):
     nlu: NluSettings = NluSettings()
     calls: CallSettings = CallSettings()
     escalation: EscalationSettings = EscalationSettings()
+    records: RecordsSettings = RecordsSettings()
+    cluster: ClusterSettings = ClusterSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     recording: RecordingSettings = RecordingSettings()
 

@@ -40,7 +40,7 @@ async def open_services(settings: Settings, metrics: CallMetrics,
 
     data_dir = settings.path(settings.paths.data_dir)
     async with contextlib.AsyncExitStack() as stack:
-        records = await CallRecords(data_dir / "calls.db").open()
+        records = await CallRecords(data_dir / "calls.db", settings.records.url).open()
         stack.push_async_callback(records.close)
 
         speech = SpeechService.from_settings(settings.tts, settings.data_path(settings.tts.cache_dir))
