@@ -187,6 +187,9 @@ class ClusterSettings(Section):
     advertise_url: str = ""
     # Shared by every machine: signs the agent audio one machine relays to another ("" = off).
     peer_secret: str = ""
+    # On SIGTERM, /readyz says "not ready" this long, calls still taken, before the listener
+    # closes: behind a load balancer, (fall + 1) x its check interval. 0: stop at once.
+    drain_notice_s: float = Field(0.0, ge=0, le=600)
 
 
 class TelemetrySettings(Section):

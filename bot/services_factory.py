@@ -75,6 +75,13 @@ async def open_services(settings: Settings, metrics: CallMetrics,
 
         escalation = await EscalationServices.open_from_settings(settings)
         escalation.call_control = BotCallControl(registry, escalation)
+        escalation.advertise_url = settings.cluster.advertise_url
+        if settings.cluster.peer_secret:  # agents on any machine take calls held here, and back
+            from bot.cluster.remote_leg import ClusterCallControl
+
+            cluster = ClusterCallControl(escalation.call_control, escalation, settings.cluster.peer_secret)
+            escalation.call_control = cluster
+            stack.push_async_callback(cluster.close)
         stack.push_async_callback(escalation.close)
 
         calls = settings.calls
