@@ -28,8 +28,8 @@ class ServerProcess:
     (`directory`, else a temporary one removed at `stop`) and extra VOICEBOT_* in `env`."""
 
     def __init__(self, env: dict[str, str] | None = None, directory: Path | None = None,
-                 cwd: Path | None = None) -> None:
-        self.port = free_port()
+                 cwd: Path | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.audiosocket_port = free_port()
         self._tmp = None if directory else tempfile.TemporaryDirectory(prefix="voicebot-server-")
         self.directory = directory or Path(self._tmp.name)  # type: ignore[union-attr]
