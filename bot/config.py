@@ -118,6 +118,9 @@ class NluSettings(Section):
     turn_timeout_s: float = Field(5.0, gt=0, le=60)
     datasets_dir: Path = Path("nlu/datasets")  # Banking77 / CLINC150 / NLU++ for training (in the repository)
     reload_check_s: float = Field(5.0, ge=0, le=3600)  # 0: never look for a newer model
+    # Rasa's tracker and lock stores in this Redis (RedisTrackerStore / RedisLockStore), so a
+    # conversation's history is not only in one machine's memory; "" = in memory.
+    redis_url: str = ""
 
 
 class CallSettings(Section):
