@@ -7,6 +7,7 @@ In an SQLite file (WAL) by default, or in PostgreSQL shared by several bot machi
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from bot.call.records_db import RecordsDb, open_records_db
 from bot.call.records_schema import migrate
 from escalation.redact import redact
+
+log = logging.getLogger(__name__)
 
 
 class CallRecords:
@@ -24,6 +27,7 @@ class CallRecords:
         self.path = path
         self.url = url
         self._db: RecordsDb | None = None
+        self.failed_writes = 0
 
     async def open(self) -> CallRecords:
         self._db = await open_records_db(self.url, self.path or Path("calls.db"))
@@ -45,8 +49,19 @@ class CallRecords:
             raise RuntimeError("call records are not open")
         return self._db
 
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        """One write; a failure (the shared database unreachable) is logged and counted, never
+        raised: a call goes on without its record rather than fail."""
+        db = self.db
+        try:
+            await db.execute(sql, params)
+        except Exception as exc:
+            self.failed_writes += 1
+            log.warning("call records %s: a write failed (%d so far): %s", db.where,
+                        self.failed_writes, exc)
+
     async def call_started(self, call_id: str, channel: str, caller: str) -> None:
-        await self.db.execute(
+        await self._write(
             "INSERT INTO calls (call_id, channel, caller, started_at) VALUES (?,?,?,?) "
             "ON CONFLICT (call_id) DO UPDATE SET channel = excluded.channel, "
             "caller = excluded.caller, started_at = excluded.started_at, ended_at = NULL, "
@@ -57,7 +72,7 @@ class CallRecords:
     async def turn(self, call_id: str, idx: int, input_kind: str, user_text: str,
                    intent: str | None, confidence: float | None, bot_texts: list[str],
                    handoff: dict[str, str] | None, latency: dict[str, Any]) -> None:
-        await self.db.execute(
+        await self._write(
             "INSERT INTO turns (call_id, idx, at, input_kind, user_text, intent, confidence, "
             "bot_text, handoff, latency, response_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT (call_id, idx) DO UPDATE SET at = excluded.at, "
@@ -69,16 +84,16 @@ class CallRecords:
              redact(" ".join(bot_texts)), json.dumps(handoff) if handoff else None,
              json.dumps(latency), latency.get("response_ms")),
         )
-        await self.db.execute("UPDATE calls SET turns = turns + 1 WHERE call_id = ?", (call_id,))
+        await self._write("UPDATE calls SET turns = turns + 1 WHERE call_id = ?", (call_id,))
 
     async def event(self, call_id: str, kind: str, /, **detail: Any) -> None:
         # Positional-only: a detail may itself carry a "call_id" (a complaint ticket does).
         text = redact(json.dumps(detail, default=str))
-        await self.db.execute("INSERT INTO events (call_id, at, kind, detail) VALUES (?,?,?,?)",
+        await self._write("INSERT INTO events (call_id, at, kind, detail) VALUES (?,?,?,?)",
                               (call_id, time.time(), kind, text))
 
     async def call_ended(self, call_id: str, outcome: str, reason: str) -> None:
-        await self.db.execute(
+        await self._write(
             "UPDATE calls SET ended_at = ?, outcome = ?, end_reason = ? WHERE call_id = ?",
             (time.time(), outcome, reason, call_id),
         )

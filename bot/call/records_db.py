@@ -115,6 +115,8 @@ class SqliteRecordsDb:
 
 
 _PLACEHOLDER = re.compile(r"\?")
+CONNECT_TIMEOUT_S = 3.0
+COMMAND_TIMEOUT_S = 3.0
 
 
 def numbered(sql: str) -> str:
@@ -137,8 +139,10 @@ class PostgresRecordsDb:
     async def open(self) -> PostgresRecordsDb:
         import asyncpg  # only where PostgreSQL is configured
 
+        # Short timeouts: a call waits on its record's writes, and an unreachable database
+        # must cost it seconds at most, never the driver's default minute.
         self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size,
-                                               command_timeout=10)
+                                               timeout=CONNECT_TIMEOUT_S, command_timeout=COMMAND_TIMEOUT_S)
         return self
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -107,3 +108,24 @@ async def test_a_file_from_before_numbered_migrations_is_adopted(tmp_path) -> No
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT version FROM schema_version").fetchall() == [(LATEST,)]
     assert [c["call_id"] for c in calls] == ["old"]
+
+
+async def test_an_unreachable_database_costs_a_call_its_record_not_the_call(tmp_path) -> None:
+    from tests.postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    try:
+        records = await CallRecords(url=server.new_database()).open()
+        await records.call_started("before", "twilio", "")
+    finally:
+        server.stop()  # the shared database goes away under a running bot
+    try:
+        started = time.monotonic()
+        await records.call_started("during", "twilio", "")
+        await records.turn("during", 1, "text", "hello", None, None, ["Hi."], None, {})
+        await records.call_ended("during", "contained", "goodbye")
+        took = time.monotonic() - started
+    finally:
+        await asyncio.wait_for(records.close(), 10)
+    assert records.failed_writes == 4  # started, the turn and its count, ended: logged, not raised
+    assert took < 15, took  # bounded by the driver's short timeouts
