@@ -7,11 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
-import socket
 import subprocess
-import tempfile
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,66 +15,13 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from bot.bench.balancer_proc import Balancer
 from bot.bench.server_proc import free_port
 from tests.conftest import PROJECT_ROOT, VOICEBOT, ServerProcess
 from tests.e2e.conftest import E2E_ENV
 from tests.escalation.helpers import open_services
 
-HAPROXY_CFG = PROJECT_ROOT / "deploy" / "haproxy.cfg"
 PASSWORD = "agent-cluster-password"
-
-
-class Balancer:
-    """HAProxy with deploy/haproxy.cfg, its addresses in the environment as in production."""
-
-    def __init__(self, bots: list[ServerProcess]) -> None:
-        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-        if not Path(haproxy).exists():
-            raise AssertionError("haproxy is missing: make test-setup (scripts/apt-test.txt)")
-        self.http_port, self.audiosocket_port = free_port(), free_port()
-        self.directory = Path(tempfile.mkdtemp(prefix="voicebot-lb-"))
-        self.stats = self.directory / "stats.sock"
-        env = {**os.environ, "VOICEBOT_LB_HTTP": f"127.0.0.1:{self.http_port}",
-               "VOICEBOT_LB_AUDIOSOCKET": f"127.0.0.1:{self.audiosocket_port}",
-               "VOICEBOT_LB_STATS": str(self.stats)}
-        for i, bot in enumerate(bots, 1):
-            env[f"VOICEBOT_BOT{i}_HTTP"] = f"127.0.0.1:{bot.port}"
-            env[f"VOICEBOT_BOT{i}_AUDIOSOCKET"] = f"127.0.0.1:{bot.audiosocket_port}"
-        self.log = (self.directory / "haproxy.log").open("wb")
-        self.proc = subprocess.Popen([haproxy, "-db", "-f", str(HAPROXY_CFG)], env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        self.base_url = f"http://127.0.0.1:{self.http_port}"
-        self.ws_url = f"ws://127.0.0.1:{self.http_port}/twilio/media"
-
-    def status(self, server: str) -> str:
-        """UP, DOWN, ... of `server` (bot1, bot2) in the HTTP backend, from the stats socket."""
-        with socket.socket(socket.AF_UNIX) as sock:
-            sock.connect(str(self.stats))
-            sock.sendall(b"show stat\n")
-            data = b""
-            while chunk := sock.recv(65536):
-                data += chunk
-        for line in data.decode().splitlines():
-            cells = line.split(",")
-            if len(cells) > 17 and cells[0] == "voicebot_http" and cells[1] == server:
-                return cells[17]
-        return "?"
-
-    def wait_status(self, server: str, wanted: str, timeout_s: float = 15.0) -> float:
-        """Seconds until `server` is `wanted`; AssertionError if it never is."""
-        start = time.monotonic()
-        while time.monotonic() - start < timeout_s:
-            if self.stats.exists() and self.status(server).startswith(wanted):
-                return time.monotonic() - start
-            time.sleep(0.1)
-        raise AssertionError(f"haproxy: {server} not {wanted} within {timeout_s} s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.log.close()
-        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @dataclass
