@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ COLUMNS = ["machines", "calls", "wall s", "calls done", "failed", "turns", "p50 
 
 
 def _bots(count: int, redis_url: str, records_url: str, extra_env: dict[str, str]) -> list[Any]:
-    from bot.bench.server_proc import BenchServer, free_port
+    from bot.bench.server_proc import BenchServer, ServerProcess, free_port
 
     common = {**extra_env, "VOICEBOT_ESCALATION__STORE": "redis", "VOICEBOT_ESCALATION__REDIS_URL": redis_url,
               "VOICEBOT_ESCALATION__REDIS_PREFIX": f"bench{uuid.uuid4().hex[:6]}:",
@@ -33,7 +34,8 @@ def _bots(count: int, redis_url: str, records_url: str, extra_env: dict[str, str
             for port in ports]
     try:
         with ThreadPoolExecutor(count) as pool:
-            list(pool.map(lambda bot: bot.wait_ready(), bots))
+            list(pool.map(lambda bot: ServerProcess.wait_ready(bot), bots))
+        bots[0].secret = bots[0].make_token("bench")  # one store: one token reads every bot's calls
     except BaseException:
         for bot in bots:
             bot.stop()
@@ -52,7 +54,8 @@ def one_round(machines: int, calls: int, seconds: float, scenarios: list[Any], s
     from bot.bench.server_proc import tree_cpu_seconds
     from bot.bench.stores_proc import PostgresServer, RedisServer
 
-    redis = RedisServer(Path(tempfile.mkdtemp(prefix="voicebot-bench-redis-"))).start()
+    redis_dir = Path(tempfile.mkdtemp(prefix="voicebot-bench-redis-"))
+    redis = RedisServer(redis_dir).start()
     postgres = PostgresServer().start()
     bots, balancer = [], None
     try:
@@ -71,6 +74,7 @@ def one_round(machines: int, calls: int, seconds: float, scenarios: list[Any], s
             bot.stop()
         postgres.stop()
         redis.stop()
+        shutil.rmtree(redis_dir, ignore_errors=True)
     lat = stats.latencies
     print(f"  {machines} bot process(es), {calls} calls: {stats.completed} completed, {len(stats.failed)} failed, "
           f"p95 overhead {stats.p95_overhead():.0f} ms, bots CPU {cpu:.0f} %", flush=True)
