@@ -20,6 +20,7 @@ import pytest
 
 from bot.caller.twilio_client import TwilioCaller, rms
 from tests.e2e.cluster_rig import PASSWORD, Cluster, start_cluster
+from tests.e2e.test_escalation_calls import hear
 from tests.e2e.test_supervisor_monitor import LOUD, AudioLeg
 from tests.escalation.helpers import api_session, queue_of, until
 from tests.escalation.redis_server import RedisServer
@@ -108,6 +109,8 @@ async def test_an_agent_on_the_other_machine_talks_with_a_caller_placed_through_
         remote_to_caller, remote_to_agent = await one_way_ms(leg, call)
         await leg.close()  # the agent's tab closes: the call goes back to the head of the queue
         await ctx.__aexit__(None, None, None)
+        # The release reached the holding machine: the caller hears hold audio again.
+        assert await hear(call, 1.5, timeout_s=15) >= 1.5, "no hold audio after the remote agent left"
         ctx, leg = await take_call(cluster.bots[holder].base_url, "ana", sid)  # now on the holder
         local_to_caller, local_to_agent = await one_way_ms(leg, call)
         await leg.close()
