@@ -16,6 +16,8 @@ from bot.call.monitor import BotCallMonitor
 from bot.call.runner import call_starter
 from bot.call.services import SERVICES, CallServices
 from bot.channels import audiosocket, browser, twilio
+from bot.cluster import peer_routes
+from bot.cluster.remote_leg import ClusterCallControl
 from bot.config import Settings
 from bot.metrics import CallMetrics
 from bot.recording import web as recording_web
@@ -48,6 +50,7 @@ def build_application(settings: Settings) -> web.Application:
     app.router.add_get("/calls/{call_id}", call_record)
     setup_escalation(app, None)  # routes now; the services are opened at start-up
     recording_web.add_routes(app)  # the supervisors' recording player
+    peer_routes.add_routes(app)  # other bot machines' agents talking to callers held here
     return app
 
 
@@ -81,7 +84,10 @@ async def _services_component(app: web.Application) -> AsyncIterator[None]:
         app[SERVICES] = services
         app[ESCALATION_KEY] = services.escalation
         app[READINESS].update(services_readiness(services))
-        call_stats = CallStats(services.records.path)
+        control = services.escalation.call_control if services.escalation else None
+        if control is not None:
+            app[peer_routes.LOCAL_CALLS] = control.local if isinstance(control, ClusterCallControl) else control
+        call_stats = CallStats(services.records.db)
         if services.escalation is not None:
             app[ANALYTICS_KEY] = Analytics(call_stats, services.escalation.store)
             app[REVIEW_KEY] = ReviewDesk(settings, services.records, services.escalation.store,

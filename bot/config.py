@@ -118,6 +118,9 @@ class NluSettings(Section):
     turn_timeout_s: float = Field(5.0, gt=0, le=60)
     datasets_dir: Path = Path("nlu/datasets")  # Banking77 / CLINC150 / NLU++ for training (in the repository)
     reload_check_s: float = Field(5.0, ge=0, le=3600)  # 0: never look for a newer model
+    # Rasa's tracker and lock stores in this Redis (RedisTrackerStore / RedisLockStore), so a
+    # conversation's history is not only in one machine's memory; "" = in memory.
+    redis_url: str = ""
 
 
 class CallSettings(Section):
@@ -167,6 +170,29 @@ class EscalationSettings(Section):
             raise ValueError("write the number in quotes, e.g. '+15550009999' (YAML reads it as a "
                              "number otherwise and drops the +)")
         return value
+
+
+class RecordsSettings(Section):
+    # "" = the SQLite file data_dir/calls.db; postgresql://user:password@host/db = one history
+    # shared by several bot machines; sqlite:///path = another SQLite file.
+    url: str = ""
+
+    @validator("url")
+    def _known_engine(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://", "sqlite:///")):
+            raise ValueError("use postgresql://user:password@host/db, sqlite:///path, or empty")
+        return value
+
+
+class ClusterSettings(Section):
+    # How the other bot machines reach this one's HTTP port (e.g. http://10.0.0.5:8080), so an
+    # agent on any machine can talk to a caller held here; "" = agents must use this machine.
+    advertise_url: str = ""
+    # Shared by every machine: signs the agent audio one machine relays to another ("" = off).
+    peer_secret: str = ""
+    # On SIGTERM, /readyz says "not ready" this long, calls still taken, before the listener
+    # closes: behind a load balancer, (fall + 1) x its check interval. 0: stop at once.
+    drain_notice_s: float = Field(0.0, ge=0, le=600)
 
 
 class TelemetrySettings(Section):
@@ -230,6 +256,8 @@ class Settings(Section):
     nlu: NluSettings = NluSettings()
     calls: CallSettings = CallSettings()
     escalation: EscalationSettings = EscalationSettings()
+    records: RecordsSettings = RecordsSettings()
+    cluster: ClusterSettings = ClusterSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     recording: RecordingSettings = RecordingSettings()
     review: ReviewSettings = ReviewSettings()

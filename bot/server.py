@@ -44,7 +44,8 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Models are loaded and stores reachable: 200 with each check, else 503."""
     checks: dict[str, dict[str, object]] = {}
-    ready = not request.app[CALLS].draining
+    leaving = request.app[CALLS].draining or request.app[CALLS].leaving_rotation
+    ready = not leaving
     for name, check in request.app[READINESS].items():
         try:
             ok, detail = await asyncio.wait_for(check(), timeout=2.0)
@@ -52,7 +53,7 @@ async def readyz(request: web.Request) -> web.Response:
             ok, detail = False, f"check failed: {exc.__class__.__name__}: {exc}"
         checks[name] = {"ok": ok, "detail": detail}
         ready = ready and ok
-    body = {"status": "ready" if ready else "not_ready", "draining": request.app[CALLS].draining,
+    body = {"status": "ready" if ready else "not_ready", "draining": leaving,
             "active_calls": len(request.app[CALLS]), "checks": checks}
     return web.json_response(body, status=200 if ready else 503)
 
@@ -111,6 +112,11 @@ async def serve(app: web.Application, host: str, port: int,
         loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
+        notice_s = settings.cluster.drain_notice_s
+        if notice_s > 0:  # a balancer checking /readyz takes this machine out of rotation first
+            log.info("leaving rotation: /readyz says not ready; still taking calls for %.0f s", notice_s)
+            app[CALLS].leave_rotation()
+            await asyncio.sleep(notice_s)
     finally:
         log.info("shutting down: no new calls; active calls get %.0f s",
                  settings.server.shutdown_timeout_s)

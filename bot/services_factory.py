@@ -40,7 +40,7 @@ async def open_services(settings: Settings, metrics: CallMetrics,
 
     data_dir = settings.path(settings.paths.data_dir)
     async with contextlib.AsyncExitStack() as stack:
-        records = await CallRecords(data_dir / "calls.db").open()
+        records = await CallRecords(data_dir / "calls.db", settings.records.url).open()
         stack.push_async_callback(records.close)
 
         speech = SpeechService.from_settings(settings.tts, settings.data_path(settings.tts.cache_dir))
@@ -75,6 +75,13 @@ async def open_services(settings: Settings, metrics: CallMetrics,
 
         escalation = await EscalationServices.open_from_settings(settings)
         escalation.call_control = BotCallControl(registry, escalation)
+        escalation.advertise_url = settings.cluster.advertise_url
+        if settings.cluster.peer_secret:  # agents on any machine take calls held here, and back
+            from bot.cluster.remote_leg import ClusterCallControl
+
+            cluster = ClusterCallControl(escalation.call_control, escalation, settings.cluster.peer_secret)
+            escalation.call_control = cluster
+            stack.push_async_callback(cluster.close)
         stack.push_async_callback(escalation.close)
 
         calls = settings.calls

@@ -72,6 +72,7 @@ class EscalationServices:
         self.callbacks = CallbackBook(store)
         self.call_control: CallControl | None = None  # set by the bot once its calls can bridge
         self.node_id = uuid.uuid4().hex[:12]  # this process; the bot stamps it on its callers' context
+        self.advertise_url = ""  # how other bot machines reach this one (cluster.advertise_url)
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
         self._last_heartbeat = 0.0
@@ -249,7 +250,7 @@ class EscalationServices:
                 if now - float(record.get("seen", 0)) > NODE_TTL_S:
                     await self.store.delete_record("node", record["node"])
         await self.store.put_record("node", self.node_id, {"node": self.node_id, "seen": now,
-                                                           "created_at": now})
+                                                           "created_at": now, "url": self.advertise_url})
         self._last_heartbeat = now
 
     async def node_alive(self, node: str, now: float | None = None) -> bool:

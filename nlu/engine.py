@@ -31,6 +31,8 @@ NO_INPUT = "Sorry, I didn't hear anything."
 HIDDEN_SLOTS = {"requested_slot", "session_started_metadata", "correction_field"}
 SAFE_DIGITS = re.compile(r"[^0-9*#]")
 WARM_UP_SENDER = "voicebot-warm-up"  # a conversation no caller has: its tracker is dropped
+REDIS_KEY_PREFIX = "voicebot"  # Rasa's Redis keys: voicebot:tracker:<call id>, voicebot:lock:<call id>
+TRACKER_KEEP_S = 7 * 86400  # a tracker in Redis outlives its call this long (a callback's context)
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ class _CallState:
     last_expect: Expect = "text"
 
 
-def _load_agent(model_path: Path) -> Any:
+def _load_agent(model_path: Path, redis_url: str = "") -> Any:
     from nlu.training import rasa_environment
 
     rasa_environment(Path(model_path).parent)
@@ -145,7 +147,27 @@ def _load_agent(model_path: Path) -> Any:
     from nlu.inprocess import InProcessActionEndpoint, validate_action_results_fast
 
     validate_action_results_fast()
-    return Agent.load(str(model_path), action_endpoint=InProcessActionEndpoint())
+    return Agent.load(str(model_path), action_endpoint=InProcessActionEndpoint(), **rasa_stores(redis_url))
+
+
+def rasa_stores(redis_url: str) -> dict[str, Any]:
+    """Rasa's own RedisTrackerStore and RedisLockStore on `redis_url` (nlu.redis_url), so a
+    conversation's tracker outlives the machine that held it; {} (in memory) when empty."""
+    if not redis_url:
+        return {}
+    from urllib.parse import urlsplit
+
+    from rasa.core.lock_store import RedisLockStore
+    from rasa.core.tracker_store import RedisTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    url = urlsplit(redis_url)
+    where = {"host": url.hostname or "localhost", "port": url.port or 6379,
+             "db": int(url.path.strip("/") or 0), "username": url.username, "password": url.password,
+             "use_ssl": url.scheme == "rediss"}
+    return {"tracker_store": RedisTrackerStore(Domain.empty(), record_exp=TRACKER_KEEP_S,
+                                               key_prefix=REDIS_KEY_PREFIX, **where),
+            "lock_store": RedisLockStore(key_prefix=REDIS_KEY_PREFIX, **where)}
 
 
 def _forget_tracker(agent: Any, sender_id: str) -> None:
@@ -171,10 +193,11 @@ class RasaEngine:
         self.model_path: Path | None = None
 
     @classmethod
-    async def load(cls, model_path: Path, timeout_s: float = 5.0) -> RasaEngine:
-        """Load a trained model (off the event loop) and start the Rasa thread."""
+    async def load(cls, model_path: Path, timeout_s: float = 5.0, redis_url: str = "") -> RasaEngine:
+        """Load a trained model (off the event loop) and start the Rasa thread; with
+        `redis_url`, conversations are tracked (and locked) in that Redis."""
         loop = asyncio.get_running_loop()
-        agent = await loop.run_in_executor(None, _load_agent, Path(model_path))
+        agent = await loop.run_in_executor(None, _load_agent, Path(model_path), redis_url)
         engine = cls(agent, _RasaThread(), timeout_s)
         await engine._on_thread(cls._warm_up(agent))
         engine.model_path = Path(model_path)
@@ -296,6 +319,9 @@ class RasaEngine:
         for message in ("/call_start", "what is the exchange rate"):
             await RasaEngine._run_turn(agent, WARM_UP_SENDER, message)
         _forget_tracker(agent, WARM_UP_SENDER)
+        inner = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
+        if hasattr(inner, "red"):  # shared Redis: the warm-up must not grow one tracker per start
+            await asyncio.to_thread(inner.red.delete, inner.key_prefix + WARM_UP_SENDER)
 
     @staticmethod
     async def _in_form(agent: Any, call_id: str) -> bool:

@@ -30,6 +30,7 @@ LONGEST_FIRST = (  # by --durations of a parallel run, 2026-12-03 (nlu gained th
     "tests/test_standalone.py", "nlu", "tests/stt/test_adaptation.py",
     "tests/e2e/test_review_loop.py",  # two small Rasa trainings, three calls, Chromium: ~2 min
     "tests/e2e/test_escalation_calls.py", "tests/stt/test_cli.py",
+    "tests/e2e/test_several_machines.py",  # two bots, redis, PostgreSQL, HAProxy: ~80 s
     "tests/stt/test_language_model.py", "tests/e2e/test_twilio_calls.py", "tests/e2e/test_recordings.py",
     "tests/stt/test_pocketsphinx.py", "tests/e2e/test_admission.py",
     "tests/e2e/test_voice_scenarios.py", "tests/e2e/test_audiosocket_calls.py",
@@ -92,10 +93,10 @@ def run_lock(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Pa
 class ServerProcess(server_proc.ServerProcess):
     """A real `voicebot serve` for tests, its data under `tmp`."""
 
-    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+    def __init__(self, env: dict[str, str], tmp: Path, port: int | None = None) -> None:
         # A test machine busy with other tests must not make the server turn calls away;
         # admission by headroom has tests of its own.
-        super().__init__({"VOICEBOT_CALLS__ADMISSION": "count", **env}, tmp, cwd=PROJECT_ROOT)
+        super().__init__({"VOICEBOT_CALLS__ADMISSION": "count", **env}, tmp, cwd=PROJECT_ROOT, port=port)
 
     def start(self, ready_path: str = "/readyz", timeout_s: float = 180.0) -> ServerProcess:
         """Wait until it is ready; stop it and fail the test with its log if it is not."""
@@ -121,3 +122,13 @@ def start_server(tmp_path: Path) -> Iterator:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator:
+    """A throwaway PostgreSQL cluster for this test session (tests/postgres_server.py)."""
+    from tests.postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()

@@ -18,8 +18,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.call.records import ANALYTICS_INDEXES
-from bot.call.records import SCHEMA as CALLS_SCHEMA
+from bot.call.records_schema import sqlite_script
 from escalation.stores.sqlite import SCHEMA as STORE_SCHEMA
 
 if TYPE_CHECKING:
@@ -116,7 +115,7 @@ def seed(calls_db: Path, store_db: Path | None, n_calls: int, first_day: date, d
                       "abandoned": "caller_hangup", None: None}[outcome]
         calls.append((call_id, channel, f"+447946{i % 100000:05d}", started,
                       None if outcome is None else at + 3, outcome, end_reason, n_turns + 1))
-    _write(calls_db, CALLS_SCHEMA + ANALYTICS_INDEXES, [
+    _write(calls_db, sqlite_script(), [
         ("INSERT INTO calls VALUES (?,?,?,?,?,?,?,?)", calls),
         ("INSERT INTO turns VALUES (?,?,?,?,?,?,?,?,?,?,?)", turns),
         ("INSERT INTO events VALUES (?,?,?,?)", events)])

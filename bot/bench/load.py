@@ -44,6 +44,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--tag", action="append", default=[], help="only scenarios with this tag")
     parser.add_argument("--admission", choices=("count", "headroom"), default="count",
                         help="the started bot's calls.admission (default count: measure capacity)")
+    parser.add_argument("--machines", help="e.g. 1,2: the same load through HAProxy on one, then on two "
+                        "bot processes sharing redis-server and PostgreSQL, side by side (bench/load_cluster.py)")
     parser.add_argument("--url", help="use a running bot's Twilio URL instead of starting one")
     parser.add_argument("--token", default=os.environ.get("VOICEBOT_API_TOKEN", ""), help="API token (scope calls:read) for --url's call records")
     add_json_argument(parser)
@@ -174,6 +176,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("voicebot bench load: no usable scenarios", file=sys.stderr)
         return 2
     _prepare_audio(scenarios)
+    if args.machines:
+        from bot.bench.load_cluster import run_side_by_side
+
+        counts = [int(n) for n in args.machines.split(",") if n.strip().isdigit()]
+        if not counts or not set(counts) <= {1, 2}:
+            print("voicebot bench load: --machines takes 1 and/or 2 (deploy/haproxy.cfg names two bots)",
+                  file=sys.stderr)
+            return 2
+        return run_side_by_side(counts, args.calls, args.minutes, scenarios, float(settings.stt.end_silence_ms),
+                                {**RUNNER_ENV, "VOICEBOT_CALLS__ADMISSION": args.admission}, args.json)
     server = None
     url, token = args.url, args.token
     if not url:

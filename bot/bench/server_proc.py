@@ -28,8 +28,8 @@ class ServerProcess:
     (`directory`, else a temporary one removed at `stop`) and extra VOICEBOT_* in `env`."""
 
     def __init__(self, env: dict[str, str] | None = None, directory: Path | None = None,
-                 cwd: Path | None = None) -> None:
-        self.port = free_port()
+                 cwd: Path | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.audiosocket_port = free_port()
         self._tmp = None if directory else tempfile.TemporaryDirectory(prefix="voicebot-server-")
         self.directory = directory or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -103,8 +103,9 @@ class ServerProcess:
 class BenchServer(ServerProcess):
     """A server for a benchmark: open hours, and an API token (calls:read) once it is ready."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__({"VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00", **(env or {})})
+    def __init__(self, env: dict[str, str] | None = None, port: int | None = None) -> None:
+        super().__init__({"VOICEBOT_ESCALATION__BUSINESS_HOURS": "Mon-Sun 00:00-24:00", **(env or {})},
+                         port=port)
         self.secret = ""
 
     def wait_ready(self, path: str = "/readyz", timeout_s: float = 240.0) -> None:

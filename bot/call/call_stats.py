@@ -8,13 +8,11 @@ and kind.
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bot.call.records_db import RecordsDb, SqliteRecordsDb
 from escalation.analytics import DAY_S, HOUR_S, Window, day_label, hour_label, ratio, rounded
 
 OUTCOMES = ("contained", "escalated", "abandoned", "unfinished")  # unfinished: no end recorded
@@ -26,48 +24,38 @@ LATENCY_BIN_MS = 10  # latency percentiles are counted in bins this wide (binned
 
 
 class CallStats:
-    """Aggregates over the call records file, through a read connection of its own, in a
-    worker thread (one query at a time: on two cores, parallel queries only fought)."""
+    """Aggregates over the call records, on either engine. Given a path, it reads that SQLite
+    file through a query-only connection of its own in a worker thread."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
+    def __init__(self, source: Path | RecordsDb) -> None:
+        self._owned = isinstance(source, Path)
+        self.db: RecordsDb = SqliteRecordsDb(source) if isinstance(source, Path) else source
 
     async def stats(self, window: Window) -> dict[str, Any]:
         """calls, outcomes, reasons, intents and latency of the window (see escalation.analytics)."""
-        return await asyncio.to_thread(self._stats, window)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def _stats(self, window: Window) -> dict[str, Any]:
         where, params = "c.started_at >= ? AND c.started_at < ?", [window.start, window.end]
         if window.channel:
             where += " AND c.channel = ?"
             params.append(window.channel)
         parts: dict[str, Any] = {}
-        with self._lock:
-            if self._conn is None:
-                self._conn = sqlite3.connect(self.path, check_same_thread=False)
-                self._conn.execute("PRAGMA query_only=ON")  # a reader beside the records' writer
-                self._conn.execute("PRAGMA busy_timeout=5000")
-            for query in QUERIES:
-                parts.update(query(self._conn, window, where, params))
+        for query in QUERIES:
+            parts.update(await query(self.db, window, where, params))
         summary: dict[str, Any] = {}
         for name in [k for k in parts if k.startswith("summary_")]:
             summary.update(parts.pop(name))
         return {"channels": parts.pop("channels"), "summary": summary, **parts}
 
+    def close(self) -> None:
+        """Close the reader this object opened (a records database given to it is its owner's)."""
+        if self._owned and isinstance(self.db, SqliteRecordsDb):
+            self.db.close_reader()
 
-def _volume(conn: sqlite3.Connection, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
+
+async def _volume(db: RecordsDb, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
     """Calls per hour, and per day by outcome."""
-    rows = conn.execute(
-        f"SELECT CAST(c.started_at / {HOUR_S} AS INTEGER) AS h, COALESCE(c.outcome, 'unfinished'), "
-        f"COUNT(*) FROM calls c WHERE {where} GROUP BY h, 2", params).fetchall()
+    rows = await db.read_only_rows(
+        f"SELECT {db.floor(f'c.started_at / {HOUR_S}')} AS h, COALESCE(c.outcome, 'unfinished'), "
+        f"COUNT(*) FROM calls c WHERE {where} GROUP BY 1, 2", tuple(params))
     per_hour = dict.fromkeys(window.hours(), 0)
     per_day = {day: dict.fromkeys(OUTCOMES, 0) for day in window.days()}
     totals = dict.fromkeys(OUTCOMES, 0)
@@ -85,21 +73,20 @@ def _volume(conn: sqlite3.Connection, window: Window, where: str, params: list[A
     }
 
 
-def _reasons(conn: sqlite3.Connection, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
-    rows = conn.execute(
-        "SELECT COALESCE(json_extract(e.detail, '$.reason'), 'unspecified') AS reason, COUNT(*) "
+async def _reasons(db: RecordsDb, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
+    rows = await db.read_only_rows(
+        f"SELECT COALESCE({db.json_field('e.detail', 'reason')}, 'unspecified') AS reason, COUNT(*) "
         f"FROM calls c JOIN events e ON e.call_id = c.call_id AND e.kind = 'handoff' WHERE {where} "
-        "GROUP BY reason ORDER BY 2 DESC, reason", params).fetchall()
+        "GROUP BY 1 ORDER BY 2 DESC, 1", tuple(params))
     return {"escalation_reasons": [{"reason": r, "count": n} for r, n in rows]}
 
 
-def _intents(conn: sqlite3.Connection, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
+async def _intents(db: RecordsDb, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
     """Caller turns by intent; the fallback rate is the share not understood."""
-    rows = conn.execute(
+    rows = await db.read_only_rows(
         f"SELECT COALESCE(t.intent, '{NO_INTENT}') AS intent, COUNT(*) FROM calls c "
         f"JOIN turns t ON t.call_id = c.call_id WHERE {where} "
-        f"AND t.input_kind IN {CALLER_INPUTS!r} GROUP BY intent ORDER BY 2 DESC, intent",
-        params).fetchall()
+        f"AND t.input_kind IN {CALLER_INPUTS!r} GROUP BY 1 ORDER BY 2 DESC, 1", tuple(params))
     turns = sum(n for _, n in rows)
     fallback = sum(n for intent, n in rows if intent in (FALLBACK, NO_INTENT))
     return {"summary_intents": {"caller_turns": turns, "fallback_turns": fallback,
@@ -107,14 +94,14 @@ def _intents(conn: sqlite3.Connection, window: Window, where: str, params: list[
             "top_intents": [{"intent": i, "count": n} for i, n in rows[:TOP_INTENTS]]}
 
 
-def _latency(conn: sqlite3.Connection, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
+async def _latency(db: RecordsDb, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
     """Response latency (end of caller speech to first bot audio) p50/p95, per day and overall,
     from LATENCY_BIN_MS bins counted in SQL (a month's turns never cross into Python)."""
-    rows = conn.execute(
-        f"SELECT CAST(c.started_at / {DAY_S} AS INTEGER) AS d, "
-        f"CAST(t.response_ms / {LATENCY_BIN_MS} AS INTEGER) AS b, COUNT(*) FROM calls c "
+    rows = await db.read_only_rows(
+        f"SELECT {db.floor(f'c.started_at / {DAY_S}')} AS d, "
+        f"{db.floor(f't.response_ms / {LATENCY_BIN_MS}')} AS b, COUNT(*) FROM calls c "
         f"JOIN turns t ON t.call_id = c.call_id WHERE {where} AND t.response_ms IS NOT NULL "
-        "GROUP BY d, b ORDER BY d, b", params).fetchall()
+        "GROUP BY 1, 2 ORDER BY 1, 2", tuple(params))
     per_day: dict[int, list[tuple[int, int]]] = {}
     everything: dict[int, int] = {}
     for day, bin_, n in rows:
@@ -152,10 +139,11 @@ def binned_percentile(bins: list[tuple[int, int]], q: float) -> float | None:
     return None  # not reached: the counts add up to total
 
 
-def _channels(conn: sqlite3.Connection, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
+async def _channels(db: RecordsDb, window: Window, where: str, params: list[Any]) -> dict[str, Any]:
     """Every channel the records know (for the filter), whatever the window."""
-    return {"channels": [row[0] for row in conn.execute("SELECT DISTINCT channel FROM calls ORDER BY channel")]}
+    rows = await db.read_only_rows("SELECT DISTINCT channel FROM calls ORDER BY channel")
+    return {"channels": [row[0] for row in rows]}
 
 
-Query = Callable[[sqlite3.Connection, Window, str, list[Any]], dict[str, Any]]
+Query = Callable[[RecordsDb, Window, str, list[Any]], Awaitable[dict[str, Any]]]
 QUERIES: tuple[Query, ...] = (_volume, _reasons, _intents, _latency, _channels)

@@ -43,7 +43,8 @@ async def open_engine(settings: Settings):
         log.error("dialogue unavailable: %s", why)
         return UnavailableEngine(why)
     try:
-        return await RasaEngine.load(model, timeout_s=settings.nlu.turn_timeout_s)
+        return await RasaEngine.load(model, timeout_s=settings.nlu.turn_timeout_s,
+                                     redis_url=settings.nlu.redis_url)
     except Exception as exc:  # the server still answers calls, with an apology and a human
         why = f"could not load {model}: {exc}"
         log.error("dialogue unavailable: %s", why)

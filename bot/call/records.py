@@ -1,87 +1,42 @@
-"""Call records in SQLite (WAL): redacted transcript, events, intents, turn latency, outcome."""
+"""Call records: redacted transcript, events, intents, turn latency, outcome.
+
+In an SQLite file (WAL) by default, or in PostgreSQL shared by several bot machines
+(`records.url`); the schema and its migrations are in records_schema.py.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
+from bot.call.records_db import RecordsDb, open_records_db
+from bot.call.records_schema import migrate
 from escalation.redact import redact
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
-    call_id TEXT PRIMARY KEY,
-    channel TEXT NOT NULL,
-    caller TEXT NOT NULL DEFAULT '',
-    started_at REAL NOT NULL,
-    ended_at REAL,
-    outcome TEXT,
-    end_reason TEXT,
-    turns INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS turns (
-    call_id TEXT NOT NULL REFERENCES calls(call_id),
-    idx INTEGER NOT NULL,
-    at REAL NOT NULL,
-    input_kind TEXT NOT NULL,
-    user_text TEXT NOT NULL,
-    intent TEXT,
-    confidence REAL,
-    bot_text TEXT NOT NULL,
-    handoff TEXT,
-    latency TEXT NOT NULL,
-    response_ms REAL,
-    PRIMARY KEY (call_id, idx)
-);
-CREATE TABLE IF NOT EXISTS events (
-    call_id TEXT NOT NULL,
-    at REAL NOT NULL,
-    kind TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at);
-CREATE INDEX IF NOT EXISTS events_call_kind ON events(call_id, kind);
-"""
-# Covering indexes of the analytics queries (bot/call/call_stats.py): a month of calls is read
-# from the indexes alone. Made after MIGRATIONS, which add the columns they cover.
-ANALYTICS_INDEXES = """
-CREATE INDEX IF NOT EXISTS calls_period ON calls(started_at, channel, outcome, call_id);
-CREATE INDEX IF NOT EXISTS calls_channel_period ON calls(channel, started_at, outcome, call_id);
-CREATE INDEX IF NOT EXISTS turns_stats ON turns(call_id, input_kind, intent, response_ms);
-"""
-# Columns added since the first schema: (table, column, type, backfill expression).
-MIGRATIONS = [("turns", "response_ms", "REAL", "json_extract(latency, '$.response_ms')")]
+log = logging.getLogger(__name__)
 
 
 class CallRecords:
     """Append-only call history; every text is redacted before it is written."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None = None, url: str = "") -> None:
+        """The SQLite file `path`, or the database `url` (see records_db.open_records_db)."""
         self.path = path
-        self._db: aiosqlite.Connection | None = None
+        self.url = url
+        self._db: RecordsDb | None = None
+        self.failed_writes = 0
 
     async def open(self) -> CallRecords:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.executescript(SCHEMA)
-        await self._migrate()
-        await self._db.executescript(ANALYTICS_INDEXES)
-        await self._db.commit()
+        self._db = await open_records_db(self.url, self.path or Path("calls.db"))
+        try:
+            await migrate(self._db)
+        except BaseException:
+            await self._db.close()
+            raise
         return self
-
-    async def _migrate(self) -> None:
-        """Add the columns an older file lacks, filled from what it already holds."""
-        for table, column, kind, backfill in MIGRATIONS:
-            async with self.db.execute(f"PRAGMA table_info({table})") as cursor:
-                if any(row[1] == column for row in await cursor.fetchall()):
-                    continue
-            await self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-            await self.db.execute(f"UPDATE {table} SET {column} = {backfill}")
 
     async def close(self) -> None:
         if self._db is not None:
@@ -89,48 +44,62 @@ class CallRecords:
             self._db = None
 
     @property
-    def db(self) -> aiosqlite.Connection:
+    def db(self) -> RecordsDb:
         if self._db is None:
             raise RuntimeError("call records are not open")
         return self._db
 
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        """One write; a failure (the shared database unreachable) is logged and counted, never
+        raised: a call goes on without its record rather than fail."""
+        db = self.db
+        try:
+            await db.execute(sql, params)
+        except Exception as exc:
+            self.failed_writes += 1
+            log.warning("call records %s: a write failed (%d so far): %s", db.where,
+                        self.failed_writes, exc)
+
     async def call_started(self, call_id: str, channel: str, caller: str) -> None:
-        await self.db.execute(
-            "INSERT OR REPLACE INTO calls (call_id, channel, caller, started_at) VALUES (?,?,?,?)",
+        await self._write(
+            "INSERT INTO calls (call_id, channel, caller, started_at) VALUES (?,?,?,?) "
+            "ON CONFLICT (call_id) DO UPDATE SET channel = excluded.channel, "
+            "caller = excluded.caller, started_at = excluded.started_at, ended_at = NULL, "
+            "outcome = NULL, end_reason = NULL, turns = 0",
             (call_id, channel, caller, time.time()),
         )
-        await self.db.commit()
 
     async def turn(self, call_id: str, idx: int, input_kind: str, user_text: str,
                    intent: str | None, confidence: float | None, bot_texts: list[str],
                    handoff: dict[str, str] | None, latency: dict[str, Any]) -> None:
-        await self.db.execute(
-            "INSERT OR REPLACE INTO turns (call_id, idx, at, input_kind, user_text, intent, "
-            "confidence, bot_text, handoff, latency, response_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        await self._write(
+            "INSERT INTO turns (call_id, idx, at, input_kind, user_text, intent, confidence, "
+            "bot_text, handoff, latency, response_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (call_id, idx) DO UPDATE SET at = excluded.at, "
+            "input_kind = excluded.input_kind, user_text = excluded.user_text, "
+            "intent = excluded.intent, confidence = excluded.confidence, "
+            "bot_text = excluded.bot_text, handoff = excluded.handoff, "
+            "latency = excluded.latency, response_ms = excluded.response_ms",
             (call_id, idx, time.time(), input_kind, redact(user_text), intent, confidence,
              redact(" ".join(bot_texts)), json.dumps(handoff) if handoff else None,
              json.dumps(latency), latency.get("response_ms")),
         )
-        await self.db.execute("UPDATE calls SET turns = turns + 1 WHERE call_id = ?", (call_id,))
-        await self.db.commit()
+        await self._write("UPDATE calls SET turns = turns + 1 WHERE call_id = ?", (call_id,))
 
     async def event(self, call_id: str, kind: str, /, **detail: Any) -> None:
         # Positional-only: a detail may itself carry a "call_id" (a complaint ticket does).
         text = redact(json.dumps(detail, default=str))
-        await self.db.execute("INSERT INTO events VALUES (?,?,?,?)", (call_id, time.time(), kind, text))
-        await self.db.commit()
+        await self._write("INSERT INTO events (call_id, at, kind, detail) VALUES (?,?,?,?)",
+                              (call_id, time.time(), kind, text))
 
     async def call_ended(self, call_id: str, outcome: str, reason: str) -> None:
-        await self.db.execute(
+        await self._write(
             "UPDATE calls SET ended_at = ?, outcome = ?, end_reason = ? WHERE call_id = ?",
             (time.time(), outcome, reason, call_id),
         )
-        await self.db.commit()
 
     async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-        self.db.row_factory = aiosqlite.Row
-        async with self.db.execute(sql, params) as cursor:
-            return [dict(row) for row in await cursor.fetchall()]
+        return await self.db.rows(sql, params)
 
     async def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         return await self._rows("SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,))

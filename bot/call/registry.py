@@ -28,6 +28,13 @@ class CallRegistry:
         self._empty = asyncio.Event()
         self._empty.set()
         self.draining = False
+        # Told to stop (SIGTERM) but still taking calls until a load balancer has noticed,
+        # through /readyz, that it must send no more (server.drain_notice_s).
+        self.leaving_rotation = False
+
+    def leave_rotation(self) -> None:
+        """Say "not ready" on /readyz from now on, while still taking calls."""
+        self.leaving_rotation = True
 
     def __len__(self) -> int:
         return len(self._calls)

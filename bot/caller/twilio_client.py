@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import numpy as np
 
-from bot.caller.webhook import sign, stream_parameters
+from bot.caller.webhook import on_host_of, sign, stream_answer
 from stt.audio import mulaw_to_pcm16, pcm16_to_mulaw
 
 FRAME_MS = 20
@@ -92,9 +92,10 @@ class TwilioCaller:
     async def __aenter__(self) -> TwilioCaller:
         custom = {"caller": self.caller}
         if self.token is None:
-            custom = await stream_parameters(self.url, self.log.call_sid, self.caller,
-                                             auth_token=self.auth_token)
+            stream_url, custom = await stream_answer(self.url, self.log.call_sid, self.caller,
+                                                     auth_token=self.auth_token)
             self.token = custom["token"]
+            self.url = on_host_of(self.url, stream_url)
         self._session = aiohttp.ClientSession()
         self._ws = await self._session.ws_connect(self.url, max_msg_size=1024 * 1024,
                                                   headers=sign(self.auth_token, self.url, {}))

@@ -6,6 +6,7 @@ simulated caller presents exactly that, so it needs no server secret.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
 import aiohttp
@@ -16,6 +17,14 @@ def http_base(ws_url: str) -> str:
     """http(s)://host:port from a stream URL such as ws://host:port/twilio/media."""
     base = ws_url.split("/twilio/media")[0]
     return base.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
+
+
+def on_host_of(ws_url: str, stream_url: str) -> str:
+    """The TwiML's stream path (it may carry the call's id) on the host the caller was pointed at."""
+    path = urlsplit(stream_url).path
+    if not path.startswith("/twilio/media"):
+        return ws_url
+    return urlunsplit(urlsplit(ws_url)._replace(path=path))
 
 
 def sign(auth_token: str, url: str, form: dict[str, str]) -> dict[str, str]:
@@ -32,6 +41,12 @@ class WebhookRefused(ConnectionError):
 async def stream_parameters(ws_url: str, call_sid: str, caller: str, called: str = "+15550000000",
                             auth_token: str = "") -> dict[str, str]:
     """The `<Stream>` parameters (caller, called, token) the bot answers for this call."""
+    return (await stream_answer(ws_url, call_sid, caller, called, auth_token))[1]
+
+
+async def stream_answer(ws_url: str, call_sid: str, caller: str, called: str = "+15550000000",
+                        auth_token: str = "") -> tuple[str, dict[str, str]]:
+    """The `<Stream>` URL and its parameters (caller, called, call, token) for this call."""
     url = http_base(ws_url) + "/twilio/voice"
     form = {"CallSid": call_sid, "From": caller, "To": called, "AccountSid": "AC" + "0" * 32}
     async with aiohttp.ClientSession() as http, \
@@ -42,7 +57,7 @@ async def stream_parameters(ws_url: str, call_sid: str, caller: str, called: str
     stream = ElementTree.fromstring(text).find("Connect/Stream")
     if stream is None:
         raise WebhookRefused(f"POST {url}: no <Stream> in the answer (line busy?)")
-    return {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
+    return stream.get("url", ""), {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
 
 
 async def stream_token(ws_url: str, call_sid: str, caller: str = "+15550100123",

@@ -40,7 +40,11 @@ def add_routes(app: web.Application, start_call: StartCall) -> None:
     """The Twilio channel: its voice webhooks, its media stream, and its transfer table
     (CallSid -> target, written by a stream that transfers, read by the connect action)."""
     app[TWILIO_TRANSFERS] = {}
-    app.router.add_get("/twilio/media", functools.partial(handle_media_stream, start_call=start_call))
+    stream = functools.partial(handle_media_stream, start_call=start_call)
+    app.router.add_get("/twilio/media", stream)
+    # The same stream with the call's id in its path: a balancer in front of several bot
+    # machines routes it to the machine that answered the call's webhook (docs/several-machines.md).
+    app.router.add_get("/twilio/media/{call_sid}", stream)
     app.router.add_post("/twilio/voice", voice_webhook)
     app.router.add_post("/twilio/connect-action", connect_action_webhook)
 

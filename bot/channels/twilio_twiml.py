@@ -8,6 +8,7 @@ transfer then answers `<Dial>`, anything else `<Hangup/>`.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
@@ -60,9 +61,11 @@ async def voice_webhook(request: web.Request) -> web.Response:
     params = [("caller", form.get("From", "")), ("called", form.get("To", "")),
               ("call", call_sid), ("token", token)]
     parameters = "".join(f"<Parameter name={quoteattr(k)} value={quoteattr(v)}/>" for k, v in params)
+    # The call's id in the path lets a balancer keep the stream on this machine.
+    stream = "/twilio/media" + (f"/{quote(call_sid, safe='')}" if call_sid else "")
     return _twiml(
         f"<Connect action={quoteattr(base + '/twilio/connect-action')}>"
-        f"<Stream url={quoteattr(ws_base + '/twilio/media')}>{parameters}</Stream></Connect>"
+        f"<Stream url={quoteattr(ws_base + stream)}>{parameters}</Stream></Connect>"
     )
 
 

@@ -23,9 +23,9 @@ async def _load(settings: Settings, call_id: str | None, limit: int) -> Any:
     from bot.call.records import CallRecords
 
     path = settings.path(settings.paths.data_dir) / "calls.db"
-    if not path.exists():
+    if not settings.records.url and not path.exists():
         return None
-    records = await CallRecords(path).open()
+    records = await CallRecords(path, settings.records.url).open()
     try:
         if call_id:
             call = await records.get(call_id)

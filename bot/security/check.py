@@ -50,6 +50,10 @@ def weak_secrets(settings: Settings) -> list[str]:
     token = settings.calls.twilio_auth_token
     if token and token.strip().lower() in KNOWN_WEAK:
         problems.append("calls.twilio_auth_token is a placeholder, not your Twilio auth token")
+    peer = settings.cluster.peer_secret
+    if peer and _weak(peer):
+        problems.append(f"cluster.peer_secret is a weak value (a known default or under "
+                        f"{MIN_SECRET_CHARS} characters): it lets one machine speak into another's calls")
     password = urlsplit(settings.escalation.redis_url).password
     if settings.escalation.store == "redis" and password is not None and \
             (not password or password.lower() in KNOWN_WEAK):

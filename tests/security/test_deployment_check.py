@@ -51,3 +51,11 @@ def test_the_server_key_is_generated_once_with_mode_0600_and_config_wins(tmp_pat
     assert load_server_keys(other).stream_key != first.stream_key  # never a shipped default
     settings.calls.stream_secret = "configured-key-of-some-length"
     assert load_server_keys(settings).stream_key == b"configured-key-of-some-length"
+
+
+def test_serve_on_a_public_address_refuses_a_weak_cluster_peer_secret(tmp_path) -> None:
+    done = _voicebot(tmp_path, "serve", "--host", "0.0.0.0", "--port", "1",
+                     VOICEBOT_CLUSTER__PEER_SECRET="voicebot")
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cluster.peer_secret" in lines[0], lines

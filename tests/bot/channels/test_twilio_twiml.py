@@ -39,7 +39,7 @@ async def test_voice_webhook_connects_the_call_to_our_stream(aiohttp_client) -> 
     assert connect is not None and connect.get("action", "").endswith("/twilio/connect-action")
     stream = connect.find("Stream")
     assert stream is not None and stream.get("url", "").startswith("ws://")
-    assert stream.get("url", "").endswith("/twilio/media")
+    assert stream.get("url", "").endswith("/twilio/media/CA1")  # the call's id: a balancer sticks on it
     params = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
     token = params.pop("token")
     assert params == {"caller": "+4420", "called": "+4421", "call": "CA1"}
