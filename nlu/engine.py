@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from nlu.readings import best_reading, understood
+from nlu.trackers import drop_tracker, forget_tracker, rasa_stores
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,6 @@ NO_INPUT = "Sorry, I didn't hear anything."
 HIDDEN_SLOTS = {"requested_slot", "session_started_metadata", "correction_field"}
 SAFE_DIGITS = re.compile(r"[^0-9*#]")
 WARM_UP_SENDER = "voicebot-warm-up"  # a conversation no caller has: its tracker is dropped
-REDIS_KEY_PREFIX = "voicebot"  # Rasa's Redis keys: voicebot:tracker:<call id>, voicebot:lock:<call id>
-TRACKER_KEEP_S = 7 * 86400  # a tracker in Redis outlives its call this long (a callback's context)
 
 
 @dataclass(frozen=True)
@@ -148,36 +147,6 @@ def _load_agent(model_path: Path, redis_url: str = "") -> Any:
 
     validate_action_results_fast()
     return Agent.load(str(model_path), action_endpoint=InProcessActionEndpoint(), **rasa_stores(redis_url))
-
-
-def rasa_stores(redis_url: str) -> dict[str, Any]:
-    """Rasa's own RedisTrackerStore and RedisLockStore on `redis_url` (nlu.redis_url), so a
-    conversation's tracker outlives the machine that held it; {} (in memory) when empty."""
-    if not redis_url:
-        return {}
-    from urllib.parse import urlsplit
-
-    from rasa.core.lock_store import RedisLockStore
-    from rasa.core.tracker_store import RedisTrackerStore
-    from rasa.shared.core.domain import Domain
-
-    url = urlsplit(redis_url)
-    where = {"host": url.hostname or "localhost", "port": url.port or 6379,
-             "db": int(url.path.strip("/") or 0), "username": url.username, "password": url.password,
-             "use_ssl": url.scheme == "rediss"}
-    return {"tracker_store": RedisTrackerStore(Domain.empty(), record_exp=TRACKER_KEEP_S,
-                                               key_prefix=REDIS_KEY_PREFIX, **where),
-            "lock_store": RedisLockStore(key_prefix=REDIS_KEY_PREFIX, **where)}
-
-
-def _forget_tracker(agent: Any, sender_id: str) -> None:
-    """Drop a finished conversation from the in-memory tracker store, which Rasa wraps in a
-    FailSafeTrackerStore and never prunes (every call's tracker stayed for the process's
-    life). Rasa 3.6 stores have no delete; a Redis store expires its keys itself."""
-    store = agent.tracker_store
-    trackers = getattr(getattr(store, "_tracker_store", store), "store", None)
-    if isinstance(trackers, dict):
-        trackers.pop(sender_id, None)
 
 
 class RasaEngine:
@@ -318,10 +287,7 @@ class RasaEngine:
         # lag p95 264 ms, and admission turned the next nine away. Paid here, off the line.
         for message in ("/call_start", "what is the exchange rate"):
             await RasaEngine._run_turn(agent, WARM_UP_SENDER, message)
-        _forget_tracker(agent, WARM_UP_SENDER)
-        inner = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
-        if hasattr(inner, "red"):  # shared Redis: the warm-up must not grow one tracker per start
-            await asyncio.to_thread(inner.red.delete, inner.key_prefix + WARM_UP_SENDER)
+        await asyncio.to_thread(drop_tracker, agent.tracker_store, WARM_UP_SENDER)
 
     @staticmethod
     async def _in_form(agent: Any, call_id: str) -> bool:
@@ -367,6 +333,6 @@ class RasaEngine:
         self._calls.pop(call_id, None)
 
         async def forget() -> None:
-            _forget_tracker(self._agent, call_id)
+            forget_tracker(self._agent.tracker_store, call_id)
 
         await asyncio.wrap_future(self._runner.submit(forget()))

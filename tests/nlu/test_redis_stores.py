@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from nlu.engine import REDIS_KEY_PREFIX, rasa_stores
+from nlu.trackers import REDIS_KEY_PREFIX, rasa_stores
 from tests.escalation.redis_server import RedisServer
 
 
