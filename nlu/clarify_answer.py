@@ -15,6 +15,7 @@ PERSON = "person"  # not resolved: a person takes the call
 REQUEST_HUMAN = "request_human"
 GOODBYE = "goodbye"
 MIN_RESTATED = 0.6  # a different FAQ said instead of an answer is taken from this confidence
+MIN_OPTION = 0.5  # an answer the NLU reads as one option this likely (and twice the other) picks it
 YES = {"yes", "yeah", "yep", "yup", "correct", "right", "exactly", "indeed", "sure", "absolutely"}
 NO = {"no", "nope", "nah", "neither", "not", "none", "wrong"}
 FIRST = {"first", "former", "1st"}
@@ -93,11 +94,11 @@ def _by_description(said: set[str], first: str, second: str) -> int:
 
 
 def _by_ranking(parse: Mapping[str, Any], first: str, second: str) -> str | None:
-    """The option the NLU finds at least twice as likely as the other in the answer."""
+    """The option the NLU finds likely (MIN_OPTION) and twice as likely as the other."""
     conf = {r.get("name"): float(r.get("confidence") or 0.0) for r in parse.get("intent_ranking") or []}
     a, b = conf.get(first, 0.0), conf.get(second, 0.0)
-    if a >= 0.1 and a >= 2 * b:
+    if a >= MIN_OPTION and a >= 2 * b:
         return first
-    if b >= 0.1 and b >= 2 * a:
+    if b >= MIN_OPTION and b >= 2 * a:
         return second
     return None

@@ -86,9 +86,12 @@ def test_either_or_answers():
     assert resolve_either_or(options, parse("the second one", "nlu_fallback"), FAQS, DESCRIPTIONS) == options[1]
     assert resolve_either_or(options, parse("contactless", "nlu_fallback"), FAQS, DESCRIPTIONS) == options[1]
     assert resolve_either_or(options, parse("it was declined", "nlu_fallback"), FAQS, DESCRIPTIONS) == options[0]
-    ranked = parse("hmm", "card_arrival", 0.3, [{"name": "card_arrival", "confidence": 0.3},
-                                                 {"name": options[1], "confidence": 0.25}])
+    ranked = parse("hmm", options[1], 0.55, [{"name": options[1], "confidence": 0.55},
+                                              {"name": options[0], "confidence": 0.25}])
     assert resolve_either_or(options, ranked, FAQS, DESCRIPTIONS) == options[1]
+    unsure = parse("it is about my card", "card_arrival", 0.4, [{"name": "card_arrival", "confidence": 0.4},
+                                                                {"name": options[0], "confidence": 0.3}])
+    assert resolve_either_or(options, unsure, FAQS, DESCRIPTIONS) == PERSON
     assert resolve_either_or(options, parse("neither", "deny"), FAQS, DESCRIPTIONS) == PERSON
     assert resolve_either_or(options, parse("when does my card come", "card_arrival"), FAQS, DESCRIPTIONS) == "card_arrival"
 

@@ -13,7 +13,7 @@ from nlu.engine import Handoff, Text
 
 _ids = itertools.count()
 VAGUE_CARD = "it is about my card"  # a lost card is plausible, not certain
-VAGUE_PAYMENT = "I want to know about my card payment"  # declined, or not recognised?
+VAGUE_FEE = "I was charged a fee"  # on a card payment, or for taking out cash?
 
 
 @pytest.fixture()
@@ -54,33 +54,32 @@ async def test_urgent_confirmation_no_answers_the_other_intent(engine, call, res
 
 
 async def test_either_or_question_takes_the_callers_choice(engine, call, responses):
-    asked = await engine.handle(call, Text(VAGUE_PAYMENT))
-    assert asked.intent == "clarify" and asked.handoff is None
-    first, second = (responses["utter_describe_declined_card_payment"],
-                     responses["utter_describe_card_payment_not_recognised"])
+    asked = await engine.handle(call, Text(VAGUE_FEE))
+    assert asked.intent == "clarify" and asked.handoff is None and asked.expect == "text"
+    first, second = (responses["utter_describe_card_payment_fee_charged"],
+                     responses["utter_describe_cash_withdrawal_charge"])
     assert asked.texts == [f"Is this about {first}, or about {second}?"]
     answered = await engine.handle(call, Text("the first one"))
-    assert answered.texts == [responses["utter_declined_card_payment"]]
+    assert answered.texts == [responses["utter_card_payment_fee_charged"]]
     assert answered.handoff is None
 
 
 async def test_either_or_answered_with_words_of_a_description(engine, call, responses):
-    await engine.handle(call, Text(VAGUE_PAYMENT))
-    answered = await engine.handle(call, Text("one I don't recognise"))
-    assert answered.texts == [responses["utter_card_payment_not_recognised"]]
-    assert answered.handoff == Handoff("urgent_faq", "urgent")
+    await engine.handle(call, Text(VAGUE_FEE))
+    answered = await engine.handle(call, Text("for the cash"))
+    assert answered.texts == [responses["utter_cash_withdrawal_charge"]]
 
 
 async def test_a_second_miss_goes_to_a_person(engine, call, responses):
-    await engine.handle(call, Text(VAGUE_PAYMENT))
+    await engine.handle(call, Text(VAGUE_FEE))
     answered = await engine.handle(call, Text("neither of those"))
     assert answered.texts == [responses["utter_clarify_failed"]]
     assert answered.handoff == Handoff("low_confidence", "normal")
 
 
-async def test_repeat_during_the_question_asks_it_again(engine, call):
-    asked = await engine.handle(call, Text(VAGUE_PAYMENT))
+async def test_repeat_during_the_question_asks_it_again(engine, call, responses):
+    asked = await engine.handle(call, Text(VAGUE_FEE))
     again = await engine.handle(call, Text("sorry can you say that again"))
     assert again.texts[-1] == asked.texts[0] and again.handoff is None
     answered = await engine.handle(call, Text("the second one"))
-    assert answered.handoff == Handoff("urgent_faq", "urgent")  # card_payment_not_recognised
+    assert answered.texts == [responses["utter_cash_withdrawal_charge"]]
