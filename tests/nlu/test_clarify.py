@@ -134,3 +134,17 @@ def test_every_intent_needs_a_description_and_every_urgent_one_a_confirmation(pr
     messages = [p.message for p in check_clarify_texts(Path(copy))]
     assert any("card_arrival has no spoken description" in m for m in messages)
     assert any("card_swallowed has no yes/no confirmation" in m for m in messages)
+
+
+async def test_voicebot_test_scores_a_question_as_the_classifiers_best_intent():
+    from nlu.testing import _scored_as_classified
+
+    async def parse(text):
+        ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "card_arrival", "confidence": 0.5},
+                   {"name": "card_linking", "confidence": 0.4}]
+        intent = {"name": "clarify", "confidence": 0.5} if text == "vague" else ranking[1]
+        return {"text": text, "intent": intent, "intent_ranking": ranking}
+
+    scored = _scored_as_classified(parse)
+    assert (await scored("vague"))["intent"]["name"] == "card_arrival"
+    assert (await scored("clear"))["intent"] == {"name": "card_arrival", "confidence": 0.5}
