@@ -1,4 +1,5 @@
-"""`voicebot bench tts`: time to first audio, real-time factor, throughput, event loop lag.
+"""`voicebot bench tts`: time to first audio, real-time factor, throughput, event loop lag,
+live first audio at 20 calls; `--intelligibility` and `--cache-share` (their own modules).
 
 Uses a fresh, temporary cache so "uncached" means it. Replies are bank-style texts with
 amounts, dates and reference numbers, each one different. Time to first audio (TTFA) is
@@ -19,6 +20,8 @@ from typing import Any
 
 from bot.bench.loop_lag import Pacer
 from bot.bench.report import add_json_argument, emit, percentile, summary
+from bot.bench.tts_live import live_first_audio
+from tts.pauses import chunks
 
 TEMPLATES = [
     "Thank you for calling. Your payment of ${amount} was received on {date}, and it will show "
@@ -120,6 +123,15 @@ def register(sub: Any) -> None:
     add_json_argument(parser)
     parser.add_argument("--n", type=_positive, default=40, help="replies per latency measurement (40)")
     parser.add_argument("--workers", type=_positive, help="worker processes (default: tts.workers)")
+    parser.add_argument("--live-calls", type=_positive, default=20,
+                        help="callers for the live first-audio row (20), each talking 40 %% of the time")
+    parser.add_argument("--live-seconds", type=_positive, default=30, help="how long that row runs (30)")
+    parser.add_argument("--intelligibility", action="store_true",
+                        help="judge's WER per installed voice through 8 kHz mu-law, with first audio, "
+                             "CPU, level and the pre-rendered share")
+    parser.add_argument("--cache-share", nargs="*", type=Path, metavar="SCENARIOS",
+                        help="place the voice scenarios (default: all) and report the share of "
+                             "spoken audio served from the cache")
     parser.set_defaults(func=run)
 
 
@@ -138,17 +150,18 @@ async def _ttfa(service: Any, text: str, fmt: str = "mulaw8k") -> tuple[float, f
 async def _bench(args: argparse.Namespace, settings: Any, cache_dir: Path) -> list[list[Any]]:
     from tts.cache import AudioCache
     from tts.normalize import Normalizer
-    from tts.pool import Pyttsx3Synthesizer
+    from tts.pool import PooledSynthesizer
     from tts.service import SpeechService
     from tts.synthesizer import VoiceParams
 
     tts = settings.tts
-    voice = VoiceParams(tts.voice, tts.rate_wpm, tts.pitch, tts.volume)
+    voice = VoiceParams.from_settings(tts)
     workers = getattr(args, "workers", None) or tts.workers
-    synth = Pyttsx3Synthesizer(voice, workers=workers, request_timeout_s=tts.request_timeout_s)
+    synth = PooledSynthesizer(voice, workers=workers, request_timeout_s=tts.request_timeout_s)
 
     def service(first_max_words: int, cache: AudioCache) -> SpeechService:
-        return SpeechService(synth, cache, voice, Normalizer(tts.date_order), first_max_words)
+        return SpeechService(synth, cache, voice, Normalizer(tts.date_order), first_max_words,
+                             group_pause_ms=tts.digit_group_pause_ms)
 
     rows: list[list[Any]] = []
 
@@ -186,7 +199,8 @@ async def _bench(args: argparse.Namespace, settings: Any, cache_dir: Path) -> li
             cut.cache.clear_memory()
             disk.append((await _ttfa(cut, text))[0])
         add("TTFA cached (disk)", disk)
-        assert cut.synthesized == len({s for t in replies for s in cut.plan(t)}), "cache missed"
+        assert cut.synthesized == len({p for t in replies for s in cut.plan(t)
+                                       for p, _ in chunks(s, cut.group_pause_ms)}), "cache missed"
         # The pool design, side by side on the same first chunks: our persistent pipe workers
         # (asyncio subprocesses) vs. ProcessPoolExecutor with an engine per worker.
         firsts = [fresh.plan(text)[0] for text in replies]
@@ -209,7 +223,7 @@ async def _bench(args: argparse.Namespace, settings: Any, cache_dir: Path) -> li
                 if audio.duration_s > 0:
                     engine_rtf.append(synth_ms / 1000 / audio.duration_s)
                     e2e_rtf.append(e2e / 1000 / audio.duration_s)
-        add("RTF engine (pyttsx3 save_to_file, in worker)", engine_rtf, "x")
+        add(f"RTF engine ({voice.engine}, in worker)", engine_rtf, "x")
         add("RTF end to end (queue + IPC + resample)", e2e_rtf, "x")
         # Throughput: C callers at once, each asking for whole uncached replies.
         for concurrency in (1, 10, 20):
@@ -236,12 +250,20 @@ async def _bench(args: argparse.Namespace, settings: Any, cache_dir: Path) -> li
             rows.append([f"  TTFA, {concurrency} concurrent", len(firsts),
                          round(percentile(firsts, 50), 1), round(percentile(firsts, 95), 1), "ms"])
             add(f"  event loop lag, {concurrency} concurrent", [lag * 1000 for lag in pacer.lags])
+        calls = int(getattr(args, "live_calls", 20) or 20)
+        live = await live_first_audio(fresh, calls, float(getattr(args, "live_seconds", 30) or 30))
+        add(f"live first audio, {calls} calls talking 40 % of the time", live["first_ms"])
+        add(f"  event loop lag, {calls} calls", live["loop_lag_ms"])
     finally:
         await synth.close()
     return rows
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
+    if getattr(args, "intelligibility", False):
+        return run_intelligibility_table(args, settings)
+    if getattr(args, "cache_share", None) is not None:
+        return run_cache_share_table(args, settings)
     with tempfile.TemporaryDirectory(prefix="tts-bench-") as tmp:
         rows = asyncio.run(_bench(args, settings, Path(tmp)))
     tts = settings.tts
@@ -250,8 +272,33 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         ["measure", "n", "median", "p95", "unit"],
         rows,
         getattr(args, "json", None),
-        {"voice": tts.voice, "rate_wpm": tts.rate_wpm,
+        {"engine": tts.engine, "voice": _voice(settings).voice, "rate_wpm": tts.rate_wpm,
          "workers": getattr(args, "workers", None) or tts.workers,
-         "format": "mulaw8k", "acceptance": {"ttfa_uncached_p95_ms": 150, "ttfa_cached_p95_ms": 5}},
+         "format": "mulaw8k", "acceptance": {"ttfa_uncached_p95_ms": 150, "ttfa_cached_p95_ms": 5,
+                                             "live_first_audio_p95_ms_20_calls_piper": 400}},
     )
+    return 0
+
+
+def _voice(settings: Any) -> Any:
+    from tts.synthesizer import VoiceParams
+
+    return VoiceParams.from_settings(settings.tts)
+
+
+def run_intelligibility_table(args: argparse.Namespace, settings: Any) -> int:
+    from bot.bench.tts_intelligibility import COLUMNS, run_intelligibility
+
+    rows, extra = run_intelligibility(settings)
+    emit(f"tts intelligibility: judge {extra['judge']}, {len(extra['sentences'])} bot sentences "
+         "through 8 kHz mu-law", COLUMNS, rows, getattr(args, "json", None), extra)
+    return 0
+
+
+def run_cache_share_table(args: argparse.Namespace, settings: Any) -> int:
+    from bot.bench.tts_cache_share import COLUMNS, run_cache_share
+
+    rows, extra = run_cache_share(settings, list(args.cache_share))
+    emit(f"tts cache share over {extra['scenarios']} voice scenarios ({extra['scenarios_passed']} "
+         f"passed), tts.engine {settings.tts.engine}", COLUMNS, rows, getattr(args, "json", None), extra)
     return 0
