@@ -101,8 +101,9 @@ def prerendered_share(settings: Any, voice: Any) -> float:
     return found / len(sentences) if sentences else 0.0
 
 
-async def measure_voice(voice: Any, decoder: Any, group_pause_ms: int, workers: int = 1) -> dict[str, Any]:
-    """Speak SENTENCES with `voice` (uncached), judge them; first audio, CPU, level, WER."""
+async def measure_voice(voice: Any, decoder: Any, group_pause_ms: int,
+                        sentences: list[str] = SENTENCES) -> dict[str, Any]:
+    """Speak `sentences` with `voice` (uncached), judge them; first audio, CPU, level, WER."""
     from bot.bench.report import percentile
     from bot.bench.wer import wer
     from stt.audio import mulaw_to_pcm16
@@ -111,11 +112,11 @@ async def measure_voice(voice: Any, decoder: Any, group_pause_ms: int, workers: 
     from tts.pool import PooledSynthesizer
     from tts.service import SpeechService
 
-    synth = PooledSynthesizer(voice, workers=workers)
+    synth = PooledSynthesizer(voice, workers=1)
     service = SpeechService(synth, AudioCache(None, 0), voice, group_pause_ms=group_pause_ms)
     firsts, pairs, peaks, rmss = [], [], [], []
     async with service:
-        for text in SENTENCES:
+        for text in sentences:
             started = time.perf_counter()
             chunks = []
             async for chunk in service.stream(text, "mulaw8k"):
@@ -132,7 +133,7 @@ async def measure_voice(voice: Any, decoder: Any, group_pause_ms: int, workers: 
             pairs.append((spoken_words(text), spoken_words(hypothesis)))
         # Engine CPU per audio second on whole sentences, in the worker (no queue, no IPC).
         engine_s = audio_total = 0.0
-        for text in SENTENCES:
+        for text in sentences:
             for sentence in service.plan(text):
                 audio, synth_ms = await synth.synthesize_timed(sentence, 8000)
                 engine_s += synth_ms / 1000

@@ -20,6 +20,10 @@ HOLD_LINES = [
     "An agent will be with you shortly.",
     "You are next in line; the wait is less than a minute.",
 ] + [f"You are number {n}; the wait is less than a minute." for n in range(2, 6)]
+# Read-backs go digit by digit ("4, 7, 1, 0"): each digit is a chunk of its own (tts/pauses.py),
+# in the middle of a number or at its end, so these make a read-back come from the cache too.
+DIGIT_CHUNKS = [w + end for w in "zero one two three four five six seven eight nine".split()
+                for end in ("", ".", "?")]
 
 
 def domain_responses(domain_dir: Path) -> list[str]:
@@ -42,6 +46,6 @@ def fixed_texts(settings: Any) -> list[str]:
 
 
 def fixed_sentences(texts: list[str], plan: Any) -> list[str]:
-    """The spoken sentences of `texts` (as `plan` cuts them) that hold no slot."""
-    sentences = (s for text in texts for s in plan(text))
+    """The spoken sentences of `texts` (as `plan` cuts them) that hold no slot, and the digits."""
+    sentences = [s for text in texts for s in plan(text)] + DIGIT_CHUNKS
     return list(dict.fromkeys(s for s in sentences if "{" not in s and "}" not in s))
