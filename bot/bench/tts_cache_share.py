@@ -9,6 +9,7 @@ live on the call.
 
 from __future__ import annotations
 
+import os
 import re
 import urllib.request
 from pathlib import Path
@@ -27,18 +28,23 @@ def spoken_seconds(base_url: str) -> dict[str, float]:
 def run_cache_share(settings: Any, paths: list[Path], concurrency: int = 4) -> tuple[list[list[Any]], dict[str, Any]]:
     """Rows (per server group and in total) and the JSON extra."""
     from bot.voice_tests.cli import DEFAULT_DIR
-    from bot.voice_tests.runner import run_with_servers
+    from bot.voice_tests.report import scenario_text
+    from bot.voice_tests.runner import RUNNER_ENV, run_with_servers
     from bot.voice_tests.scenario import load_all
 
     scenarios = load_all(paths or [settings.path(Path(DEFAULT_DIR))])
     groups: list[tuple[str, dict[str, float]]] = []
 
     def read(server: Any) -> None:
-        overrides = sorted(k for k in server.env if k.startswith("VOICEBOT_") and k not in
-                           ("VOICEBOT_PATHS__DATA_DIR", "VOICEBOT_CALLS__AUDIOSOCKET_PORT"))
-        groups.append((" ".join(overrides) or "(defaults)", spoken_seconds(server.base_url)))
+        # The group's own settings: what neither this process nor every runner server has.
+        own = {k: v for k, v in server.env.items() if k.startswith("VOICEBOT_") and k not in RUNNER_ENV
+               and os.environ.get(k) != v and k not in ("VOICEBOT_PATHS__DATA_DIR",
+                                                         "VOICEBOT_CALLS__AUDIOSOCKET_PORT")}
+        name = " ".join(f"{k.removeprefix('VOICEBOT_').lower()}={v}" for k, v in sorted(own.items()))
+        groups.append((name or "(defaults)", spoken_seconds(server.base_url)))
 
-    results = run_with_servers(scenarios, concurrency, before_stop=read)
+    results = run_with_servers(scenarios, concurrency, before_stop=read,
+                               on_done=lambda r: print(scenario_text(r).splitlines()[0], flush=True))
     rows = []
     total = {"cache": 0.0, "live": 0.0}
     for name, seconds in groups:
@@ -52,7 +58,8 @@ def run_cache_share(settings: Any, paths: list[Path], concurrency: int = 4) -> t
     rows.append(["all scenarios", round(total["cache"], 1), round(total["live"], 1), f"{share:.1%}"])
     passed = sum(r.passed for r in results)
     return rows, {"cache_share": share, "spoken_s": total, "scenarios": len(results),
-                  "scenarios_passed": passed, "acceptance": {"cache_share_min": 0.9}}
+                  "scenarios_passed": passed, "failed": [r.scenario.name for r in results if not r.ok],
+                  "acceptance": {"cache_share_min": 0.9}}
 
 
 COLUMNS = ["server group", "from cache s", "live s", "cache share"]

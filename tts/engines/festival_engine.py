@@ -25,7 +25,8 @@ class FestivalEngine:
 
     name = "festival"
 
-    def __init__(self, params: dict[str, Any], timeout_s: float = 30.0) -> None:
+    def __init__(self, params: dict[str, Any]) -> None:
+        # No timeout here: a hung Festival is the pool's to kill (tts.request_timeout_s).
         voice = str(params.get("voice") or "cmu_us_slt_arctic_hts")
         speed = float(params.get("speed") or 1.0)
         self._tmp = tempfile.TemporaryDirectory(prefix="voicebot-festival-")
