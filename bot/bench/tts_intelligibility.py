@@ -45,7 +45,7 @@ def load_judge(models_dir: Path) -> tuple[str, Any]:
         if name not in MODELS:
             continue
         try:
-            return name, load_final_decoder(name, models_dir, threads=2, min_window_s=0.0)
+            return name, load_final_decoder(name, models_dir, threads=2)  # as the bot runs it
         except RecognizerError as exc:
             reasons.append(f"{name}: {exc}")
     raise RuntimeError("no neural recognizer is installed to judge with: " + "; ".join(reasons))
@@ -54,10 +54,11 @@ def load_judge(models_dir: Path) -> tuple[str, Any]:
 def spoken_words(text: str) -> str:
     """`text` as comparable words: read by the bot's normaliser, then lower-cased and bare
     (used for the sentence and for what the judge wrote)."""
-    from stt.text import normalise
+    from stt.text import expand_contractions, normalise
     from tts.normalize import Normalizer
 
-    words = normalise(Normalizer()(text).replace("-", " "))
+    # "I'm" and "I am" are one thing said two ways: both sides are expanded.
+    words = normalise(expand_contractions(Normalizer()(text).replace("-", " ")))
     # "C M P" and "CMP" are the same letters said: spelt-out runs count as one word.
     return re.sub(r"\b([a-z])\b(?: \b([a-z])\b)+", lambda m: m.group(0).replace(" ", ""), words)
 
