@@ -21,7 +21,7 @@ from tts.synthesizer import VoiceParams
 log = logging.getLogger(__name__)
 
 # Bump when normalisation, splitting or the engine output changes the audio for a key.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def cache_key(voice: VoiceParams, fmt: str, text: str) -> str:

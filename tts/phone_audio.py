@@ -1,8 +1,10 @@
 """Make any engine's output sound right on a phone line: one rate, one band, one loudness.
 
 Every voice leaves the worker at the requested rate; audio for an 8 kHz channel is also
-band-limited to the G.711 speech band (300-3400 Hz) so no engine puts energy where a phone
-line drops or aliases it. All voices are then levelled to the same active-speech RMS, with
+band-limited to 100-3400 Hz (the telephone band's top; rumble and DC below 100 Hz only waste
+mu-law's range) so no engine puts energy where a phone line drops it. The low edge is not the
+classic 300 Hz: cutting there cost espeak-ng a quarter more misheard words with the judge of
+`voicebot bench tts --intelligibility` (38 % against 29 %), Piper nothing. All voices are then levelled to the same active-speech RMS, with
 peaks held below a ceiling by a soft limiter, so switching engines never changes loudness
 and nothing clips in the mu-law encoder.
 """
@@ -16,7 +18,7 @@ import numpy as np
 
 from stt.audio import resample
 
-PHONE_BAND_HZ = (300.0, 3400.0)
+PHONE_BAND_HZ = (100.0, 3400.0)
 PEAK_CEILING_DBFS = -1.0
 _FULL_SCALE = 32768.0
 
