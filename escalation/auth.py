@@ -60,12 +60,12 @@ async def check_session(request: web.Request, roles: tuple[str, ...] = ()) -> we
     if found is None:
         return json_error(401, "login required")
     agent, session = found
-    if roles and agent.role not in roles:
-        return json_error(403, f"{' or '.join(roles)} role required")
-    if request.method not in SAFE_METHODS:
+    if request.method not in SAFE_METHODS:  # before the role: a forged request learns nothing
         token = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(token.encode(), session["csrf"].encode()):
             return json_error(403, f"missing or wrong {CSRF_HEADER} header")
+    if roles and agent.role not in roles:
+        return json_error(403, f"{' or '.join(roles)} role required")
     if not same_origin(request):
         return json_error(403, "cross-origin request refused")
     request["agent"], request["session"] = agent, session

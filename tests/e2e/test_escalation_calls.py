@@ -70,6 +70,7 @@ async def test_every_console_and_api_route_needs_a_session_on_the_real_server(bo
     app = web.Application()
     setup_escalation(app, object())  # only to list the routes the server mounts
     public = {"/console", "/console/static/{name}", "/console/analytics/static/{name}",
+              "/console/review/static/{name}",
               "/api/openapi.json", "/api/login"}
     routes = {(r.method, r.resource.canonical) for r in app.router.routes() if r.method != "HEAD"}
     async with aiohttp.ClientSession(bot_server.base_url) as http:

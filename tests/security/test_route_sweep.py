@@ -24,6 +24,7 @@ PUBLIC = {
     ("GET", "/console/static/{name}"): "the console's script and style",
     ("GET", "/console/analytics/static/{name}"): "the analytics page's script, style and Chart.js",
     ("GET", "/console/recordings/static/{name}"): "the recording player's script and style",
+    ("GET", "/console/review/static/{name}"): "the review page's script and style",
     ("GET", "/api/openapi.json"): "the API's description",
     ("POST", "/api/login"): "login itself (same-origin, throttled)",
     ("GET", "/metrics"): "loopback and server.metrics_allow only (test_metrics_from_outside)",
