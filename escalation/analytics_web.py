@@ -33,14 +33,20 @@ def html_page(name: str, status: int) -> web.Response:
     return response
 
 
-async def analytics_page(request: web.Request) -> web.Response:
-    """The charts for a supervisor; the console's login form without a session; 403 for others."""
-    refused = await check_session(request, ("supervisor",))
+async def role_page(request: web.Request, role: str, page: str, refusal: str) -> web.Response:
+    """`page` for a session with `role`; the console's login form without a session; 403 and
+    `refusal` for another role."""
+    refused = await check_session(request, (role,))
     if refused is None:
-        return html_page("analytics.html", 200)
+        return html_page(page, 200)
     if refused.status == 401:
         return html_page("console.html", 401)
-    return web.Response(status=403, text="Analytics are for supervisors.\n")
+    return web.Response(status=403, text=refusal)
+
+
+async def analytics_page(request: web.Request) -> web.Response:
+    """The charts for a supervisor; the console's login form without a session; 403 for others."""
+    return await role_page(request, "supervisor", "analytics.html", "Analytics are for supervisors.\n")
 
 
 async def analytics_asset(request: web.Request) -> web.Response:

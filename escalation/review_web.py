@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from escalation.analytics_web import STATIC, html_page
-from escalation.auth import check_session, json_error, require, services_of
+from escalation.analytics_web import STATIC, role_page
+from escalation.auth import json_error, require, services_of
 
 log = logging.getLogger(__name__)
 REVIEW_KEY = "escalation_review"
@@ -48,12 +48,7 @@ def _desk(request: web.Request) -> ReviewDeskLike:
 
 async def review_page(request: web.Request) -> web.Response:
     """The page for a designer; the console's login form without a session; 403 for others."""
-    refused = await check_session(request, (ROLE,))
-    if refused is None:
-        return html_page("review.html", 200)
-    if refused.status == 401:
-        return html_page("console.html", 401)
-    return web.Response(status=403, text="Review is for conversation designers.\n")
+    return await role_page(request, ROLE, "review.html", "Review is for conversation designers.\n")
 
 
 async def review_asset(request: web.Request) -> web.Response:
