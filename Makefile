@@ -26,9 +26,11 @@ help:
 setup:
 	@scripts/setup.sh apt scripts/apt-runtime.txt
 	@scripts/setup.sh venv
+	@scripts/setup.sh voices
 
 test-setup: setup
 	@scripts/setup.sh apt scripts/apt-test.txt
+	@scripts/setup.sh voices all
 	@scripts/setup.sh tools
 
 train: setup

@@ -110,6 +110,17 @@ class TtsSettings(Section):
     first_chunk_max_words: int = Field(10, ge=0, le=100)  # 0 = never cut the first sentence
     date_order: Literal["mdy", "dmy"] = "mdy"  # how 03/04/2025 is read
     request_timeout_s: float = Field(10.0, gt=0, le=120)  # a worker slower than this is replaced
+    # The voice (docs/speaking.md): pyttsx3 = espeak-ng, embedded; the others are fetched by the set-up.
+    engine: Literal["pyttsx3", "piper", "festival", "flite"] = "pyttsx3"
+    piper_voice: str = "en_US-joe-medium"
+    piper_speed: float = Field(1.0, ge=0.5, le=2.0)  # > 1 speaks faster
+    festival_voice: str = "cmu_us_slt_arctic_hts"
+    festival_speed: float = Field(1.0, ge=0.5, le=2.0)
+    flite_voice: str = "kal16"
+    flite_speed: float = Field(1.0, ge=0.5, le=2.0)
+    digit_group_pause_ms: int = Field(250, ge=0, le=1000)  # silence between digit groups, every engine
+    level_dbfs: float = Field(-20.0, ge=-40, le=-6)  # active-speech RMS every voice is levelled to
+    prerendered_dir: Path = Path("models/tts-prerendered")  # `voicebot train` renders fixed lines here
 
 
 class NluSettings(Section):

@@ -51,6 +51,14 @@ class CallMetrics:
             "voicebot_stage_failures", "Failures caught at a stage boundary", ["stage"], registry=r
         )
 
+    def watch_speech(self, audio_ms: dict[str, float]) -> None:
+        """Expose the speech service's spoken audio by source ("cache", "live"), read at scrape."""
+        gauge = Gauge("voicebot_speech_audio_seconds",
+                      "Spoken audio since start, by where it came from (cache or live synthesis)",
+                      ["source"], registry=self.registry)
+        for source in audio_ms:
+            gauge.labels(source).set_function(lambda source=source: audio_ms[source] / 1000)
+
     def observe_turn(self, stages_ms: dict[str, float | None], response_ms: float | None) -> None:
         for stage, value in stages_ms.items():
             if value is not None:

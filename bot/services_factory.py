@@ -43,9 +43,11 @@ async def open_services(settings: Settings, metrics: CallMetrics,
         records = await CallRecords(data_dir / "calls.db", settings.records.url).open()
         stack.push_async_callback(records.close)
 
-        speech = SpeechService.from_settings(settings.tts, settings.data_path(settings.tts.cache_dir))
+        speech = SpeechService.from_settings(settings.tts, settings.data_path(settings.tts.cache_dir),
+                                             settings.path(settings.tts.prerendered_dir))
         await speech.start()
         stack.push_async_callback(speech.close)
+        metrics.watch_speech(speech.audio_ms)
 
         # Recognition runs in worker processes: pocketsphinx holds the GIL while it decodes,
         # which in threads would stall the loop that paces every call's audio.

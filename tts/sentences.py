@@ -1,7 +1,9 @@
 """Split normalised text into sentences, the unit of synthesis, caching and streaming.
 
 The first chunk is kept short (cut at a comma, semicolon or colon when the first sentence is
-long) so the caller hears the start of the reply while the rest is being synthesized.
+long; with none, just before a read-back's number) so the caller hears the start of the reply
+while the rest is being synthesized. "Your balance is" then comes from the cache while the
+amount after it is synthesized, which matters for the slower, natural voices.
 """
 
 from __future__ import annotations
@@ -10,6 +12,12 @@ import re
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+# Where a read-back starts: two number words in a row (as the normaliser writes numbers), or
+# two spelt letters; "one of our colleagues" or "I can" is no read-back.
+_NUMBER = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+           r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?")
+_READ_BACK = re.compile(
+    rf"\s+(?=(?:{_NUMBER}\s+(?:{_NUMBER}|hundred|thousand|million|billion)|[A-Z]\s+[A-Z])\b)")
 
 
 def split_sentences(text: str, first_max_words: int = 10) -> list[str]:
@@ -37,5 +45,17 @@ def _shorten(sentence: str, max_words: int, min_words: int = 3) -> list[str]:
         if head_words >= min_words and len(words) - head_words >= min_words:
             best = match
     if best is None:
+        best = _read_back_start(sentence, min_words)
+    if best is None:
         return [sentence]
     return [sentence[: best.start()].strip(), sentence[best.end() :].strip()]
+
+
+def _read_back_start(sentence: str, min_words: int) -> re.Match[str] | None:
+    """The space before the first number in `sentence`, if a phrase of `min_words` leads to it."""
+    words = len(sentence.split())
+    for match in _READ_BACK.finditer(sentence):
+        head = len(sentence[: match.start()].split())
+        if head >= min_words and words - head >= min_words:
+            return match
+    return None

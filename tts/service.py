@@ -1,8 +1,9 @@
 """The speech service the call session talks to: normalise, split, cache, synthesize, stream.
 
-`stream(text, fmt)` yields one chunk per sentence in the channel's format. Every sentence is
-requested at once (first sentence at the highest priority), so the first plays while the
-rest are synthesized; a cached sentence comes from memory or disk without touching a worker.
+`stream(text, fmt)` yields one chunk per sentence in the channel's format (a sentence that
+reads out digit groups: one chunk per group, each followed by `group_pause_ms` of silence).
+Every chunk is requested at once (the first at the highest priority), so the first plays
+while the rest are synthesized; a cached chunk comes from memory or disk without a worker.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 from tts.cache import AudioCache, cache_key
 from tts.formats import FORMATS, Fmt, encode, output_format
 from tts.normalize import Normalizer
-from tts.pool import Pyttsx3Synthesizer
+from tts.pauses import chunks
+from tts.pool import PooledSynthesizer
 from tts.sentences import split_sentences
 from tts.synthesizer import Synthesizer, VoiceParams
 
@@ -31,6 +33,7 @@ class _Inflight:
     def __init__(self, task: asyncio.Task[bytes]) -> None:
         self.task = task
         self.waiters = 0
+        self.synthesized = False  # made now by a worker, not read from a cache
 
 
 class SpeechService:
@@ -44,6 +47,7 @@ class SpeechService:
         normalizer: Normalizer | None = None,
         first_max_words: int = 10,
         disk_cache_max_bytes: int | None = None,
+        group_pause_ms: int = 0,
     ) -> None:
         self.synthesizer = synthesizer
         self.cache = cache
@@ -51,25 +55,31 @@ class SpeechService:
         self.normalizer = normalizer or Normalizer()
         self.first_max_words = first_max_words
         self.disk_cache_max_bytes = disk_cache_max_bytes
+        self.group_pause_ms = group_pause_ms
         self._inflight: dict[str, _Inflight] = {}
         self._planner = ThreadPoolExecutor(1, thread_name_prefix="tts-plan")
         self.synthesized = 0
+        # Spoken audio (what `stream` yielded) by where it came from: "cache" or "live".
+        self.audio_ms = {"cache": 0.0, "live": 0.0}
 
     @classmethod
-    def from_settings(cls, tts: Any, cache_dir: Path | None) -> SpeechService:
-        """Build from a `TtsSettings`-like object (voice, rate_wpm, pitch, volume, workers, ...)."""
-        voice = VoiceParams(tts.voice, tts.rate_wpm, tts.pitch, tts.volume)
-        synthesizer = Pyttsx3Synthesizer(
+    def from_settings(
+        cls, tts: Any, cache_dir: Path | None, prerendered_dir: Path | None = None
+    ) -> SpeechService:
+        """Build from a `TtsSettings`-like object (engine, voice, rate, workers, ...)."""
+        voice = VoiceParams.from_settings(tts)
+        synthesizer = PooledSynthesizer(
             voice, workers=tts.workers, request_timeout_s=getattr(tts, "request_timeout_s", 10.0)
         )
         max_mb = getattr(tts, "disk_cache_max_mb", 0)
         return cls(
             synthesizer,
-            AudioCache(cache_dir, tts.memory_cache_items),
+            AudioCache(cache_dir, tts.memory_cache_items, prerendered_dir),
             voice,
             Normalizer(getattr(tts, "date_order", "mdy")),
             first_max_words=getattr(tts, "first_chunk_max_words", 10),
             disk_cache_max_bytes=max_mb * 1024 * 1024 if max_mb else None,
+            group_pause_ms=getattr(tts, "digit_group_pause_ms", 0),
         )
 
     async def start(self) -> None:
@@ -103,10 +113,14 @@ class SpeechService:
 
     async def render_sentence(self, sentence: str, fmt: Fmt, priority: int = 0) -> bytes:
         """Audio for one already-normalised sentence, from the cache or the workers."""
+        return (await self._render(sentence, fmt, priority))[0]
+
+    async def _render(self, sentence: str, fmt: Fmt, priority: int) -> tuple[bytes, bool]:
+        """(audio, True when a worker made it for this request rather than a cache)."""
         key = cache_key(self.voice, fmt, sentence)
         data = self.cache.get_memory(key)
         if data is not None:
-            return data
+            return data, False
         # Calls asking for the same sentence at once share one synthesis; it is cancelled
         # only when every one of them has given up (e.g. all callers barged in).
         entry = self._inflight.get(key)
@@ -116,7 +130,7 @@ class SpeechService:
             task.add_done_callback(lambda t: self._finished(key, t))
         entry.waiters += 1
         try:
-            return await asyncio.shield(entry.task)
+            return await asyncio.shield(entry.task), entry.synthesized
         finally:
             entry.waiters -= 1
             if entry.waiters == 0 and not entry.task.done():
@@ -136,6 +150,9 @@ class SpeechService:
             audio = await self.synthesizer.synthesize(sentence, rate, priority=priority)
             data = encode(audio.pcm, fmt)
             self.synthesized += 1
+            entry = self._inflight.get(key)
+            if entry is not None:
+                entry.synthesized = True
             await self.cache.put(key, data)
         return data
 
@@ -151,13 +168,17 @@ class SpeechService:
             sentences = await loop.run_in_executor(self._planner, self.plan, text)
         else:
             sentences = self.plan(text)
+        parts = [part for sentence in sentences for part in chunks(sentence, self.group_pause_ms)]
         tasks = [
-            asyncio.ensure_future(self.render_sentence(s, fmt, priority=i))
-            for i, s in enumerate(sentences)
+            asyncio.ensure_future(self._render(text, fmt, priority=i))
+            for i, (text, _) in enumerate(parts)
         ]
+        spec = output_format(fmt)
         try:
-            for task in tasks:
-                yield await task
+            for task, (_, pause_ms) in zip(tasks, parts):
+                data, live = await task
+                self.audio_ms["live" if live else "cache"] += spec.duration_ms(data)
+                yield data + spec.silence * (spec.sample_rate * pause_ms // 1000)
         finally:
             for task in tasks:
                 task.cancel()
@@ -173,20 +194,34 @@ class SpeechService:
         self, texts: Iterable[str], formats: Iterable[Fmt] = ("mulaw8k", "pcm16k")
     ) -> int:
         """Cache every sentence of `texts` ahead of time; returns how many were synthesized."""
-        before = self.synthesized
-        texts, formats = list(texts), [f for f in formats if f in FORMATS]
+        texts = list(texts)
         plans = await asyncio.get_running_loop().run_in_executor(
             self._planner, lambda: [self.plan(text) for text in texts]
         )
-        jobs = {(sentence, fmt) for plan in plans for sentence in plan for fmt in formats}
+        return await self.prerender_sentences([s for plan in plans for s in plan], formats)
+
+    async def prerender_sentences(
+        self, sentences: Iterable[str], formats: Iterable[Fmt] = ("mulaw8k", "pcm16k")
+    ) -> int:
+        """Cache already-planned sentences; returns how many were synthesized."""
+        before = self.synthesized
+        formats = [f for f in formats if f in FORMATS]
+        # Sorted by sentence, so a worker's last texts memo serves the other formats.
+        parts = {text for sentence in sentences for text, _ in chunks(sentence, self.group_pause_ms)}
+        jobs = sorted({(part, fmt) for part in parts for fmt in formats})
         results = await asyncio.gather(
-            *(self.render_sentence(s, f, priority=PRERENDER_PRIORITY) for s, f in sorted(jobs)),
+            *(self.render_sentence(s, f, priority=PRERENDER_PRIORITY) for s, f in jobs),
             return_exceptions=True,
         )
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             log.warning("tts prerender: %d of %d sentences failed: %s", len(failures), len(jobs), failures[0])
         return self.synthesized - before
+
+    def cache_share(self) -> float:
+        """The share of spoken audio served from a cache (1.0 before anything was spoken)."""
+        total = self.audio_ms["cache"] + self.audio_ms["live"]
+        return self.audio_ms["cache"] / total if total else 1.0
 
     def stats(self) -> dict[str, int]:
         return {

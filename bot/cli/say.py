@@ -39,21 +39,22 @@ async def _say(args: argparse.Namespace, settings: Any) -> tuple[Path, dict[str,
     from tts.cache import AudioCache
     from tts.formats import output_format, write_wav
     from tts.normalize import Normalizer
-    from tts.pool import Pyttsx3Synthesizer
+    from tts.pool import PooledSynthesizer
     from tts.service import SpeechService
     from tts.synthesizer import VoiceParams
 
     tts = settings.tts
-    voice = VoiceParams(tts.voice, tts.rate_wpm, tts.pitch, tts.volume)
+    voice = VoiceParams.from_settings(tts)
     if args.voice:
         voice = dataclasses.replace(voice, voice=args.voice)
     cache_dir = None if args.no_cache else settings.data_path(tts.cache_dir)
     service = SpeechService(
-        Pyttsx3Synthesizer(voice, workers=1, request_timeout_s=tts.request_timeout_s),
+        PooledSynthesizer(voice, workers=1, request_timeout_s=tts.request_timeout_s),
         AudioCache(cache_dir, tts.memory_cache_items),
         voice,
         Normalizer(tts.date_order),
         first_max_words=tts.first_chunk_max_words,
+        group_pause_ms=tts.digit_group_pause_ms,
     )
     async with service:
         sentences = service.plan(args.text)

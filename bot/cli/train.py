@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
         help="train the Rasa model when its data or config changed",
         description="Convert the datasets, train the Rasa model (skipped when data, domain, "
         "config and components are unchanged), then build the recogniser's domain language model "
-        "and its telephone-channel adaptation.",
+        "and its telephone-channel adaptation, and render every fixed line for the configured voice.",
     )
     parser.add_argument("--force", action="store_true", help="train even when up to date")
     parser.add_argument("--no-lm", action="store_true", help="skip the speech language model")
@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
                              "promote it with `voicebot review promote`")
     parser.add_argument("--voice", action="store_true",
                         help="with --candidate: also place the voice scenarios against both models")
+    parser.add_argument("--no-prerender", action="store_true",
+                        help="skip rendering the fixed lines for the configured voice")
     parser.set_defaults(func=run)
 
 
@@ -64,6 +66,13 @@ def build_speech_models(settings: Any, force: bool = False) -> str:
     return ""
 
 
+def prerender_voice(settings: Any) -> str:
+    """Every fixed line in the configured voice; "" when done, else why not (child process)."""
+    from bot.cli.prerender import prerender_fixed_lines
+
+    return prerender_fixed_lines(settings, progress)
+
+
 def run(args: argparse.Namespace, settings: Any) -> int:
     if args.candidate:
         from bot.cli import candidate
@@ -81,10 +90,13 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         return 1
     # The speech models need only the converted text, and their build is single-threaded
     # Python: a second process builds them while Rasa trains (about 2 minutes saved on 2 cores).
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as speech:
-        speech_built = None
+    # The fixed lines are rendered beside them too (the synthesis workers run at nice 5).
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as speech:
+        speech_built = voice_rendered = None
         if not args.no_lm and settings.stt.domain_language_model:
             speech_built = speech.submit(build_speech_models, settings, args.force)
+        if not args.no_prerender:
+            voice_rendered = speech.submit(prerender_voice, settings)
         try:
             result = train(
                 project_dir, model_dir, settings.path(settings.nlu.datasets_dir),
@@ -94,6 +106,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             print(f"voicebot train: training failed: {exc}", file=sys.stderr)
             return 1
         failure = speech_built.result() if speech_built is not None else ""
+        if voice_rendered is not None and (why := voice_rendered.result()):
+            progress(f"{why} (the bot synthesises them on the call instead)")
     if failure:
         print(f"voicebot train: {failure}", file=sys.stderr)
         return 1

@@ -20,7 +20,8 @@ from bot.voice_tests.scenario import Scenario, Turn
 
 REPLY_TIMEOUT_S = 20.0  # wait this long for the bot to start answering
 MAX_REPLY_S = 25.0  # stop listening after this much (hold music never goes quiet)
-HOLD_REPLY_S = 10.0  # ... or this much after a handoff, when hold audio follows the answer
+HOLD_REPLY_S = 14.0  # ... or this much after a handoff, when hold audio follows the answer
+# (14 s: an urgent answer plus "I'm connecting you" runs past 10 s in the slower voices, e.g. Festival)
 
 
 @dataclass
@@ -180,8 +181,10 @@ RUNNER_ENV = {
 
 def run_with_servers(scenarios: list[Scenario], concurrency: int = 4,
                      on_done: Callable[[ScenarioResult], Any] | None = None,
-                     on_server: Callable[[str], Any] | None = None) -> list[ScenarioResult]:
-    """Start one real server per settings group, run its scenarios, stop it."""
+                     on_server: Callable[[str], Any] | None = None,
+                     before_stop: Callable[[Any], Any] | None = None) -> list[ScenarioResult]:
+    """Start one real server per settings group, run its scenarios, stop it (`before_stop`
+    sees each server after its scenarios, e.g. to read its metrics)."""
     from bot.bench.server_proc import BenchServer
 
     results: dict[int, ScenarioResult] = {}
@@ -199,6 +202,8 @@ def run_with_servers(scenarios: list[Scenario], concurrency: int = 4,
             if on_server:
                 on_server(f"server {server.base_url} " + (" ".join(f"{k}={v}" for k, v in env.items()) or "(defaults)"))
             done = asyncio.run(run_scenarios(members, server.ws_url, server.secret, concurrency, on_done))
+            if before_stop:
+                before_stop(server)
             if not all(r.passed for r in done) and on_server:
                 kept = Path(tempfile.gettempdir()) / f"voicebot-voice-server-{server.port}.log"
                 shutil.copyfile(server.log_path, kept)

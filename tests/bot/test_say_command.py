@@ -59,11 +59,15 @@ def test_say_with_an_unknown_voice_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_bench_tts_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     path = tmp_path / "tts.json"
-    result = voicebot(tmp_path, "bench", "tts", "--n", "4", "--json", str(path))
+    result = voicebot(tmp_path, "bench", "tts", "--n", "4", "--live-calls", "3", "--live-seconds", "4",
+                      "--json", str(path))
     assert result.returncode == 0, result.stderr
     assert "| TTFA uncached" in result.stdout and "machine:" in result.stdout
     payload = json.loads(path.read_text())
     rows = {row[0]: row for row in payload["rows"]}
     assert rows["TTFA cached (memory LRU)"][2] < rows["TTFA uncached, whole first sentence"][2]
     assert {"throughput, 1 concurrent", "throughput, 10 concurrent", "throughput, 20 concurrent"} <= set(rows)
+    # Call-like load: cached lines start from memory, and most audio came from the cache.
+    assert rows["  first audio, cached lines, 3 calls"][3] < 50
+    assert rows["  spoken audio from the cache, 3 calls"][2] > 0.5
     assert payload["machine"]["cores"] >= 1

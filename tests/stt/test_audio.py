@@ -154,7 +154,7 @@ def test_frame_buffer_reframes_any_chunking():
 
 
 def test_supported_rates_are_the_agreed_ones():
-    assert SUPPORTED_RATES == (8000, 16000, 22050, 48000)
+    assert SUPPORTED_RATES == (8000, 16000, 22050, 32000, 48000)  # 32000: Festival HTS (tts)
 
 
 def test_read_wav_downmixes_and_any_rate_converts(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from stt.audio import mulaw_to_pcm16
 from tts.cache import AudioCache
-from tts.pool import Pyttsx3Synthesizer
+from tts.pool import PooledSynthesizer
 from tts.service import SpeechService
 from tts.synthesizer import VoiceParams
 
@@ -19,7 +19,7 @@ def make_service(cache_dir: Path | None, workers: int = 2, **kwargs) -> SpeechSe
     voice = VoiceParams()
     timeout = kwargs.pop("request_timeout_s", 10.0)
     return SpeechService(
-        Pyttsx3Synthesizer(voice, workers=workers, request_timeout_s=timeout),
+        PooledSynthesizer(voice, workers=workers, request_timeout_s=timeout),
         AudioCache(cache_dir, 64), voice, **kwargs,
     )
 

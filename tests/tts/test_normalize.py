@@ -118,6 +118,14 @@ def test_sentences_and_short_first_chunk() -> None:
     # No clause boundary: the first sentence stays whole rather than cut mid-phrase.
     long = "I can help you with cards and payments and transfers and loans today."
     assert split_sentences(long, first_max_words=5) == [long]
+    # ... unless it reads a number back: the lead-in (cacheable) goes first, the number after.
+    balance = "Your balance is one thousand two hundred and thirty-four dollars and fifty-six cents."
+    assert split_sentences(balance, first_max_words=10) == [
+        "Your balance is", "one thousand two hundred and thirty-four dollars and fifty-six cents."]
+    ref = "Your reference number is C M P two zero two four zero zero one two three."
+    assert split_sentences(ref, first_max_words=10)[0] == "Your reference number is"
+    plain = "I can put you through to one of our specialists who can help with that today."
+    assert split_sentences(plain, first_max_words=10) == [plain]
 
 
 def test_sentence_split_ignores_empty_pieces() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tts.formats import wav_bytes
-from tts.pool import Pyttsx3Synthesizer
+from tts.pool import PooledSynthesizer
 from tts.service import SpeechService
 from tts.synthesizer import TtsError, VoiceParams
 
@@ -37,7 +37,7 @@ async def test_audio_is_speech_of_plausible_length_in_the_right_format(
 
 
 async def test_native_rate_and_resampling() -> None:
-    synth = Pyttsx3Synthesizer(VoiceParams(), workers=1)
+    synth = PooledSynthesizer(VoiceParams(), workers=1)
     await synth.start()
     try:
         native = await synth.synthesize("Hello there.")
@@ -51,7 +51,7 @@ async def test_native_rate_and_resampling() -> None:
 async def test_speaking_rate_from_the_configuration_changes_the_duration(tmp_path: Path) -> None:
     durations = {}
     for wpm in (120, 260):
-        synth = Pyttsx3Synthesizer(VoiceParams(rate_wpm=wpm), workers=1)
+        synth = PooledSynthesizer(VoiceParams(rate_wpm=wpm), workers=1)
         await synth.start()
         try:
             durations[wpm] = (await synth.synthesize(SENTENCE, 16000)).duration_s
@@ -61,7 +61,7 @@ async def test_speaking_rate_from_the_configuration_changes_the_duration(tmp_pat
 
 
 async def test_unknown_voice_is_a_clear_error() -> None:
-    synth = Pyttsx3Synthesizer(VoiceParams(voice="no-such-voice"), workers=1)
+    synth = PooledSynthesizer(VoiceParams(voice="no-such-voice"), workers=1)
     with pytest.raises(TtsError, match="cannot use voice 'no-such-voice'; try one of: .*gmw/en-us"):
         await synth.start()
     assert synth.pids() == []
@@ -138,7 +138,7 @@ async def test_nothing_to_say_yields_nothing(service: SpeechService) -> None:
 async def test_long_text_is_complete_and_requests_do_not_mix() -> None:
     # pyttsx3's runAndWait() returns before espeak-ng finishes a long text; the worker waits.
     long = " ".join([SENTENCE] * 12)
-    synth = Pyttsx3Synthesizer(VoiceParams(), workers=1)
+    synth = PooledSynthesizer(VoiceParams(), workers=1)
     await synth.start()
     try:
         results = await asyncio.gather(

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import tts.worker
-from tts.pool import Pyttsx3Synthesizer
+from tts.pool import PooledSynthesizer
 from tts.service import SpeechService
 from tts.synthesizer import TtsError, VoiceParams
 
@@ -20,7 +20,7 @@ LONG = " ".join(["Your payment of twelve dollars has been received, thank you."]
 
 
 async def test_killed_worker_is_replaced_and_the_request_still_succeeds() -> None:
-    synth = Pyttsx3Synthesizer(VoiceParams(), workers=2)
+    synth = PooledSynthesizer(VoiceParams(), workers=2)
     await synth.start()
     try:
         before = synth.pids()
@@ -47,7 +47,7 @@ async def test_killed_worker_is_replaced_and_the_request_still_succeeds() -> Non
 
 
 async def test_hung_worker_is_replaced_after_the_request_timeout() -> None:
-    synth = Pyttsx3Synthesizer(VoiceParams(), workers=1, request_timeout_s=1.0)
+    synth = PooledSynthesizer(VoiceParams(), workers=1, request_timeout_s=1.0)
     await synth.start()
     try:
         [pid] = synth.pids()
@@ -103,7 +103,7 @@ async def test_20_syntheses_run_in_the_workers_while_the_loop_keeps_turning(
 
 
 async def test_requests_fail_cleanly_when_the_pool_closes() -> None:
-    synth = Pyttsx3Synthesizer(VoiceParams(), workers=1)
+    synth = PooledSynthesizer(VoiceParams(), workers=1)
     await synth.start()
     requests = [asyncio.ensure_future(synth.synthesize(f"{LONG} {i}", 8000)) for i in range(4)]
     await asyncio.sleep(0.01)

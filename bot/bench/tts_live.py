@@ -1,0 +1,63 @@
+"""First audio under a call-like load: `calls` callers, each speaking `talk_share` of the time.
+
+Each caller asks for a reply, plays it (waits its duration), listens for the rest of its
+cycle, and asks again. Every `live_every`-th reply is a read-back no cache holds (a new
+amount, reference or phone number); the others are fixed lines, pre-rendered first, as on a
+call after `voicebot train`. First audio is timed from the request to the first chunk, for
+the live and the cached replies apart. Unlike the throughput rows, callers are not all
+asking at once all the time: this is how the priority queue meets real calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+from bot.bench.loop_lag import Pacer
+
+
+def read_backs(n: int, seed: int = 23) -> list[str]:
+    """`n` distinct read-back sentences (first chunk of a live reply)."""
+    rng = random.Random(seed)
+    kinds = [
+        lambda: f"Your reference number is CMP-{rng.randint(2024, 2026)}-{rng.randint(0, 99999):05d}.",
+        lambda: f"That's ${rng.randint(1, 9999):,}.{rng.randint(0, 99):02d} on {rng.choice(['March', 'May'])} {rng.randint(1, 28)}.",
+        lambda: f"We will call you back on 555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}.",
+        lambda: f"The number I have is {rng.randint(10_000_000, 99_999_999)}.",
+    ]
+    return [kinds[i % len(kinds)]() for i in range(n)]
+
+
+async def live_first_audio(service: Any, calls: int, seconds: float, fixed: list[str],
+                           talk_share: float = 0.4, live_every: int = 3) -> dict[str, Any]:
+    """First-audio times (ms) of live and cached replies, the cache share and the loop lag
+    while `calls` callers talk for `seconds`."""
+    await service.prerender(fixed, ["mulaw8k"])
+    service.audio_ms.update(cache=0.0, live=0.0)
+    texts = read_backs(calls * int(seconds) + 10)
+    firsts: dict[str, list[float]] = {"live": [], "cached": []}
+    deadline = time.monotonic() + seconds
+    rng = random.Random(5)
+
+    async def caller(index: int) -> None:
+        await asyncio.sleep(rng.random() * 3)  # calls do not all start at once
+        turn = index
+        while time.monotonic() < deadline:
+            turn += 1
+            live = turn % live_every == 0
+            text = texts.pop() if live else fixed[turn % len(fixed)]
+            started = time.perf_counter()
+            size = 0
+            async for chunk in service.stream(text, "mulaw8k"):
+                if not size:
+                    firsts["live" if live else "cached"].append((time.perf_counter() - started) * 1000)
+                size += len(chunk)
+            spoken = size / 8000
+            await asyncio.sleep(max(0.0, spoken / talk_share - (time.perf_counter() - started)))
+
+    with Pacer() as pacer:
+        await asyncio.gather(*(caller(i) for i in range(calls)))
+    return {"live_ms": firsts["live"], "cached_ms": firsts["cached"],
+            "cache_share": service.cache_share(), "loop_lag_ms": [lag * 1000 for lag in pacer.lags]}
