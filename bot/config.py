@@ -104,6 +104,7 @@ class TtsSettings(Section):
     pitch: int = Field(50, ge=0, le=99)
     volume: float = Field(1.0, ge=0.0, le=1.0)
     workers: int = Field(2, ge=1, le=16)
+    tail_worker_nice: int = Field(10, ge=0, le=19)  # the first-chunk worker runs at nice 5
     cache_dir: Path = Path("tts-cache")  # under paths.data_dir unless absolute
     memory_cache_items: int = Field(512, ge=0, le=100_000)
     disk_cache_max_mb: int = Field(256, ge=0, le=1_000_000)  # 0 = unlimited

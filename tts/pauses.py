@@ -14,6 +14,8 @@ import re
 _UNIT = r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ay|[A-Z])"
 _GROUP_BREAK = re.compile(rf"\b({_UNIT}),\s+(?={_UNIT}\b)")
 _MARK = "\x00"
+_ENDS_IN_GROUP = re.compile(rf"\b{_UNIT},$")
+_STARTS_WITH_GROUP = re.compile(rf"^{_UNIT}\b")
 
 
 def split_at_group_breaks(text: str) -> list[str]:
@@ -26,3 +28,9 @@ def chunks(sentence: str, pause_ms: int) -> list[tuple[str, int]]:
     """(text, silence in ms after it) for each group of `sentence`; one chunk if `pause_ms` is 0."""
     parts = split_at_group_breaks(sentence) if pause_ms else [sentence]
     return [(part, pause_ms if i < len(parts) - 1 else 0) for i, part in enumerate(parts)]
+
+
+def group_continues(sentence: str, following: str) -> bool:
+    """Whether `following` goes on with the digit groups `sentence` ended with (the sentence
+    splitter cut a long first sentence at a group's comma): the pause belongs there too."""
+    return bool(_ENDS_IN_GROUP.search(sentence.rstrip())) and bool(_STARTS_WITH_GROUP.match(following))

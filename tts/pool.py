@@ -1,8 +1,12 @@
 """Synthesis off the event loop: persistent worker processes, each with one engine.
 
-Requests wait in one priority queue (lower number first: a reply's first sentence goes ahead
-of later sentences and of pre-rendering); each worker slot takes the next request when idle.
-A worker that dies is replaced at once and its request is retried.
+Requests wait in one priority queue (lower number first: a reply's first chunk goes ahead
+of later chunks and of pre-rendering). With two or more workers, one takes first chunks only
+and runs at `nice`; the rest take anything and run at `tail_nice`, so a first chunk finds a
+worker free and wins the CPU from the tails (`tts/job_queue.py` says why). A worker that dies
+is replaced in its role at once and its request is retried. A live request that no worker
+has answered within its deadline fails with a `TtsError` (the call apologises) instead of
+waiting for ever.
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ import contextlib
 import itertools
 import json
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from stt.worker_processes import WorkerProcesses, spawn_process, stop_process
+from tts.job_queue import PRERENDER, Job, JobQueue
 from tts.synthesizer import Audio, TtsError, VoiceParams
 
 log = logging.getLogger(__name__)
@@ -25,16 +29,6 @@ MAX_ATTEMPTS = 3  # a request whose worker died is retried on another (a poison 
 
 class WorkerDied(Exception):
     pass
-
-
-@dataclass(order=True)
-class _Job:
-    priority: int
-    seq: int
-    text: str = field(compare=False)
-    rate: int | None = field(compare=False)
-    future: asyncio.Future[tuple[Audio, float]] = field(compare=False)
-    attempts: int = field(default=0, compare=False)
 
 
 class _Worker:
@@ -90,34 +84,47 @@ class PooledSynthesizer:
 
     def __init__(
         self, voice: VoiceParams, workers: int = 2, request_timeout_s: float = 10.0,
-        start_timeout_s: float = 30.0, nice: int = 5,
+        start_timeout_s: float = 30.0, nice: int = 5, tail_nice: int = 10,
     ) -> None:
         self.voice = voice
         self.size = workers
         self.request_timeout_s = request_timeout_s
         self.start_timeout_s = start_timeout_s
-        self.nice = nice  # workers run at a lower CPU priority than the event loop
+        # Workers run at a lower CPU priority than the event loop, which paces every call's
+        # audio; the first-chunk worker above the others, whose chunks play later.
+        self.nice = nice
+        self.tail_nice = tail_nice if workers > 1 else nice
         self.last_synth_ms = 0.0
-        self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
+        self._queue = JobQueue()
         # A worker that cannot be replaced is tried again every second: synthesis is not
-        # optional, and a request waits in the queue meanwhile.
-        self._procs = WorkerProcesses("tts", self._start_worker, TtsError, retry_s=1.0)
+        # optional, and a request waits in the queue meanwhile. One pool per role, so a
+        # replacement keeps its role's priority.
+        self._first = WorkerProcesses("tts", lambda: self._spawn(self.nice), TtsError, retry_s=1.0)
+        self._general = WorkerProcesses("tts", lambda: self._spawn(self.tail_nice), TtsError, retry_s=1.0)
         self._runners: list[asyncio.Task[None]] = []
         self._seq = itertools.count()
 
     @property
     def restarts(self) -> int:
-        return self._procs.restarts
+        return self._first.restarts + self._general.restarts
 
-    async def _start_worker(self) -> _Worker:
-        return await _Worker.spawn(self.voice, self.start_timeout_s, self.nice)
+    async def _spawn(self, nice: int) -> _Worker:
+        return await _Worker.spawn(self.voice, self.start_timeout_s, nice)
 
     async def start(self) -> None:
         """Spawn and warm up every worker; raises TtsError with the reason if one cannot start."""
         if self._runners:
             return
-        await self._procs.start(self.size)
-        self._runners = [asyncio.create_task(self._run(w)) for w in self._procs.workers]
+        first = 1 if self.size > 1 else 0
+        results = await asyncio.gather(
+            self._first.start(first), self._general.start(self.size - first), return_exceptions=True
+        )
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            await asyncio.gather(self._first.close(), self._general.close())
+            raise failed[0]
+        self._runners = [asyncio.create_task(self._run(w, self._first)) for w in self._first.workers]
+        self._runners += [asyncio.create_task(self._run(w, self._general)) for w in self._general.workers]
 
     async def close(self) -> None:
         for task in self._runners:
@@ -130,11 +137,12 @@ class PooledSynthesizer:
             job = self._queue.get_nowait()
             if not job.future.done():
                 job.future.set_exception(TtsError("text-to-speech is shutting down"))
-        await self._procs.close()
+        await asyncio.gather(self._first.close(), self._general.close())
 
-    def pids(self) -> list[int]:
-        """Process ids of the live workers (for tests and diagnostics)."""
-        return [w.pid for w in self._procs.workers if w.proc.returncode is None]
+    def pids(self, role: str = "all") -> list[int]:
+        """Process ids of the live workers: "first" (first chunks only), "general" or "all"."""
+        pools = {"first": [self._first], "general": [self._general]}.get(role, [self._first, self._general])
+        return [w.pid for p in pools for w in p.workers if w.proc.returncode is None]
 
     async def synthesize(
         self, text: str, sample_rate: int | None = None, priority: int = 0
@@ -150,12 +158,21 @@ class PooledSynthesizer:
         if not self._runners:
             raise TtsError("text-to-speech workers are not started")
         future: asyncio.Future[tuple[Audio, float]] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(priority, next(self._seq), text, sample_rate, future))
-        return await future
+        self._queue.put_nowait(Job(priority, next(self._seq), text, sample_rate, future))
+        if priority >= PRERENDER:
+            return await future
+        # A live request has time for every retry after a dead worker, and one more.
+        deadline_s = self.request_timeout_s * (MAX_ATTEMPTS + 1)
+        try:
+            return await asyncio.wait_for(future, deadline_s)
+        except asyncio.TimeoutError:
+            log.error("tts: no worker answered a live request in %.0f s (workers %s, waiting %s)",
+                      deadline_s, self.pids(), self._queue.describe())
+            raise TtsError(f"text-to-speech did not answer in {deadline_s:g} s") from None
 
-    async def _next_job(self, worker: _Worker) -> _Job | None:
+    async def _next_job(self, worker: _Worker, first_chunks_only: bool) -> Job | None:
         """The next job, or None when the worker died while idle."""
-        getter = asyncio.ensure_future(self._queue.get())
+        getter = asyncio.ensure_future(self._queue.get(first_chunks_only))
         try:
             await asyncio.wait({getter, worker.died}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:  # closing: a job already taken goes back to be failed
@@ -169,18 +186,19 @@ class PooledSynthesizer:
             return await getter
         return None
 
-    async def _replace(self, old: _Worker, reason: str) -> _Worker:
+    async def _replace(self, old: _Worker, reason: str, procs: WorkerProcesses[_Worker]) -> _Worker:
         await old.stop()
-        replacing = self._procs.replace(old, f"tts worker {old.pid} replaced: {reason}")
+        replacing = procs.replace(old, f"tts worker {old.pid} replaced: {reason}")
         if replacing is None:
             raise asyncio.CancelledError  # shutting down: no replacements
         return await replacing
 
-    async def _run(self, worker: _Worker) -> None:
+    async def _run(self, worker: _Worker, procs: WorkerProcesses[_Worker]) -> None:
+        first_chunks_only = procs is self._first
         while True:
             if worker.died.done():
-                worker = await self._replace(worker, f"exited with status {worker.died.result()}")
-            job = await self._next_job(worker)
+                worker = await self._replace(worker, f"exited with status {worker.died.result()}", procs)
+            job = await self._next_job(worker, first_chunks_only)
             if job is None or job.future.done():  # died while idle, or the caller gave up
                 continue
             job.attempts += 1
@@ -198,7 +216,7 @@ class PooledSynthesizer:
                     self._queue.put_nowait(job)  # another worker may take it while we respawn
                 elif not job.future.done():
                     job.future.set_exception(TtsError(f"text-to-speech failed {MAX_ATTEMPTS} times: {reason}"))
-                worker = await self._replace(worker, reason)
+                worker = await self._replace(worker, reason, procs)
                 continue
             except TtsError as exc:  # the worker answered with an error: it is still in sync
                 if not job.future.done():
@@ -207,7 +225,7 @@ class PooledSynthesizer:
             except Exception as exc:  # a garbled answer: do not trust this worker's stream
                 if not job.future.done():
                     job.future.set_exception(TtsError(f"synthesis failed: {exc!r}"))
-                worker = await self._replace(worker, f"bad answer ({exc!r})")
+                worker = await self._replace(worker, f"bad answer ({exc!r})", procs)
                 continue
             self.last_synth_ms = result[1]
             if not job.future.done():
@@ -215,7 +233,7 @@ class PooledSynthesizer:
 
     @property
     def native_rate(self) -> int:
-        live = self._procs.workers
+        live = self._first.workers + self._general.workers
         return live[0].native_rate if live else 22050
 
     def describe(self) -> dict[str, Any]:

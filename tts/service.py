@@ -18,15 +18,14 @@ from typing import Any
 
 from tts.cache import AudioCache, cache_key
 from tts.formats import FORMATS, Fmt, encode, output_format
+from tts.job_queue import FIRST_CHUNK, PRERENDER
 from tts.normalize import Normalizer
-from tts.pauses import chunks
+from tts.pauses import chunks, group_continues
 from tts.pool import PooledSynthesizer
 from tts.sentences import split_sentences
 from tts.synthesizer import Synthesizer, VoiceParams
 
 log = logging.getLogger(__name__)
-
-PRERENDER_PRIORITY = 1000  # behind every live request
 
 
 class _Inflight:
@@ -69,7 +68,8 @@ class SpeechService:
         """Build from a `TtsSettings`-like object (engine, voice, rate, workers, ...)."""
         voice = VoiceParams.from_settings(tts)
         synthesizer = PooledSynthesizer(
-            voice, workers=tts.workers, request_timeout_s=getattr(tts, "request_timeout_s", 10.0)
+            voice, workers=tts.workers, request_timeout_s=getattr(tts, "request_timeout_s", 10.0),
+            tail_nice=getattr(tts, "tail_worker_nice", 10),
         )
         max_mb = getattr(tts, "disk_cache_max_mb", 0)
         return cls(
@@ -168,9 +168,9 @@ class SpeechService:
             sentences = await loop.run_in_executor(self._planner, self.plan, text)
         else:
             sentences = self.plan(text)
-        parts = [part for sentence in sentences for part in chunks(sentence, self.group_pause_ms)]
+        parts = self._parts(sentences)
         tasks = [
-            asyncio.ensure_future(self._render(text, fmt, priority=i))
+            asyncio.ensure_future(self._render(text, fmt, priority=FIRST_CHUNK + i))
             for i, (text, _) in enumerate(parts)
         ]
         spec = output_format(fmt)
@@ -185,6 +185,17 @@ class SpeechService:
             for task in tasks:  # retrieve outcomes so none is logged as never retrieved
                 with contextlib.suppress(BaseException):
                     await task
+
+    def _parts(self, sentences: list[str]) -> list[tuple[str, int]]:
+        """(text, silence after it in ms) for each chunk of `sentences`, in order."""
+        parts: list[tuple[str, int]] = []
+        for i, sentence in enumerate(sentences):
+            own = chunks(sentence, self.group_pause_ms)
+            following = sentences[i + 1] if i + 1 < len(sentences) else ""
+            if self.group_pause_ms and group_continues(sentence, following):
+                own[-1] = (own[-1][0], self.group_pause_ms)
+            parts += own
+        return parts
 
     async def synthesize(self, text: str, fmt: Fmt) -> bytes:
         """The whole reply as one piece of `fmt` audio."""
@@ -210,7 +221,7 @@ class SpeechService:
         parts = {text for sentence in sentences for text, _ in chunks(sentence, self.group_pause_ms)}
         jobs = sorted({(part, fmt) for part in parts for fmt in formats})
         results = await asyncio.gather(
-            *(self.render_sentence(s, f, priority=PRERENDER_PRIORITY) for s, f in jobs),
+            *(self.render_sentence(s, f, priority=PRERENDER) for s, f in jobs),
             return_exceptions=True,
         )
         failures = [r for r in results if isinstance(r, BaseException)]
