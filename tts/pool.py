@@ -85,6 +85,7 @@ class PooledSynthesizer:
     def __init__(
         self, voice: VoiceParams, workers: int = 2, request_timeout_s: float = 10.0,
         start_timeout_s: float = 30.0, nice: int = 5, tail_nice: int = 10,
+        first_chunk_worker: bool = True,
     ) -> None:
         self.voice = voice
         self.size = workers
@@ -93,7 +94,8 @@ class PooledSynthesizer:
         # Workers run at a lower CPU priority than the event loop, which paces every call's
         # audio; the first-chunk worker above the others, whose chunks play later.
         self.nice = nice
-        self.tail_nice = tail_nice if workers > 1 else nice
+        self.first_chunk_worker = first_chunk_worker and workers > 1  # False: the design before (bench)
+        self.tail_nice = tail_nice if self.first_chunk_worker else nice
         self.last_synth_ms = 0.0
         self._queue = JobQueue()
         # A worker that cannot be replaced is tried again every second: synthesis is not
@@ -115,7 +117,7 @@ class PooledSynthesizer:
         """Spawn and warm up every worker; raises TtsError with the reason if one cannot start."""
         if self._runners:
             return
-        first = 1 if self.size > 1 else 0
+        first = 1 if self.first_chunk_worker else 0
         results = await asyncio.gather(
             self._first.start(first), self._general.start(self.size - first), return_exceptions=True
         )

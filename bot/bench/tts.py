@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.bench.loop_lag import Pacer
 from bot.bench.report import add_json_argument, emit, percentile, summary
-from bot.bench.tts_live import live_first_audio
+from bot.bench.tts_live import live_rows
 from bot.call import prompts
 from tts.pauses import chunks
 
@@ -159,7 +159,8 @@ async def _bench(args: argparse.Namespace, settings: Any, cache_dir: Path) -> li
     tts = settings.tts
     voice = VoiceParams.from_settings(tts)
     workers = getattr(args, "workers", None) or tts.workers
-    synth = PooledSynthesizer(voice, workers=workers, request_timeout_s=tts.request_timeout_s)
+    synth = PooledSynthesizer(voice, workers=workers, request_timeout_s=tts.request_timeout_s,
+                              tail_nice=tts.tail_worker_nice)
 
     def service(first_max_words: int, cache: AudioCache) -> SpeechService:
         return SpeechService(synth, cache, voice, Normalizer(tts.date_order), first_max_words,
@@ -178,16 +179,11 @@ async def _bench(args: argparse.Namespace, settings: Any, cache_dir: Path) -> li
     try:
         if not getattr(args, "live_only", False):
             await _latency_rows(args, tts, synth, service, cache_dir, add, rows)
-        calls = int(getattr(args, "live_calls", 20) or 20)
-        load = service(tts.first_chunk_max_words, AudioCache(None, 512))
-        live = await live_first_audio(load, calls, float(getattr(args, "live_seconds", 30) or 30),
-                                      list(prompts.ALL))
-        add(f"first audio, live read-backs, {calls} calls talking 40 % of the time", live["live_ms"])
-        add(f"  first audio, cached lines, {calls} calls", live["cached_ms"])
-        rows.append([f"  spoken audio from the cache, {calls} calls", "", round(live["cache_share"], 3), "", "share"])
-        add(f"  event loop lag, {calls} calls", live["loop_lag_ms"])
     finally:
         await synth.close()
+    calls = int(getattr(args, "live_calls", 20) or 20)
+    await live_rows(tts, voice, workers, calls, float(getattr(args, "live_seconds", 30) or 30),
+                    list(prompts.ALL), add, rows)
     return rows
 
 

@@ -6,6 +6,9 @@ amount, reference or phone number); the others are fixed lines, pre-rendered fir
 call after `voicebot train`. First audio is timed from the request to the first chunk, for
 the live and the cached replies apart. Unlike the throughput rows, callers are not all
 asking at once all the time: this is how the priority queue meets real calls.
+
+`live_rows` runs that load twice, side by side: with the pool's worker roles (one worker for
+first chunks only, the configured design) and with every worker taking any chunk (before).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 from typing import Any
 
 from bot.bench.loop_lag import Pacer
+from bot.bench.report import percentile
 
 
 def read_backs(n: int, seed: int = 23) -> list[str]:
@@ -61,3 +65,30 @@ async def live_first_audio(service: Any, calls: int, seconds: float, fixed: list
         await asyncio.gather(*(caller(i) for i in range(calls)))
     return {"live_ms": firsts["live"], "cached_ms": firsts["cached"],
             "cache_share": service.cache_share(), "loop_lag_ms": [lag * 1000 for lag in pacer.lags]}
+
+
+async def live_rows(tts: Any, voice: Any, workers: int, calls: int, seconds: float,
+                    fixed: list[str], add: Any, rows: list[list[Any]]) -> None:
+    """The call-like load rows, for worker roles (used) and for any worker taking any chunk."""
+    from tts.cache import AudioCache
+    from tts.normalize import Normalizer
+    from tts.pool import PooledSynthesizer
+    from tts.service import SpeechService
+
+    p95: dict[bool, float] = {}
+    for roles in (True, False):
+        synth = PooledSynthesizer(voice, workers=workers, request_timeout_s=tts.request_timeout_s,
+                                  tail_nice=tts.tail_worker_nice, first_chunk_worker=roles)
+        service = SpeechService(synth, AudioCache(None, 512), voice, Normalizer(tts.date_order),
+                                tts.first_chunk_max_words, group_pause_ms=tts.digit_group_pause_ms)
+        async with service:
+            live = await live_first_audio(service, calls, seconds, fixed)
+        p95[roles] = percentile(live["live_ms"], 95) if live["live_ms"] else 0.0
+        design = "worker roles, used" if roles else "any worker takes any chunk, before"
+        add(f"first audio, live read-backs, {calls} calls talking 40 % of the time ({design})", live["live_ms"])
+        add(f"  first audio, cached lines, {calls} calls ({design})", live["cached_ms"])
+        rows.append([f"  spoken audio from the cache, {calls} calls ({design})", "",
+                     round(live["cache_share"], 3), "", "share"])
+        add(f"  event loop lag, {calls} calls ({design})", live["loop_lag_ms"])
+    if p95[False]:
+        rows.append(["live first audio p95, roles / before", "", "", round(p95[True] / p95[False], 2), "ratio"])
