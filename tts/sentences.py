@@ -16,6 +16,7 @@ _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 # two spelt letters; "one of our colleagues" or "I can" is no read-back.
 _NUMBER = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
            r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?")
+_INSIDE = re.compile(rf"(?:{_NUMBER}|[A-Z]|hundred|thousand|million|billion),?")  # a word of a read-back
 _READ_BACK = re.compile(
     rf"\s+(?=(?:{_NUMBER}\s+(?:{_NUMBER}|hundred|thousand|million|billion)|[A-Z]\s+[A-Z])\b)")
 
@@ -37,7 +38,11 @@ def _shorten(sentence: str, max_words: int, min_words: int = 3) -> list[str]:
     words = sentence.split()
     if len(words) <= max_words:
         return [sentence]
-    best = None
+    # A read-back's lead-in first, even where a digit group's comma comes within reach: the
+    # lead-in is fixed text (cached), a group of digits is not.
+    best = _read_back_start(sentence, min_words, max_words)
+    if best is not None:
+        return [sentence[: best.start()].strip(), sentence[best.end() :].strip()]
     for match in _CLAUSE_END.finditer(sentence):
         head_words = len(sentence[: match.start()].split())
         if head_words > max_words:
@@ -51,11 +56,16 @@ def _shorten(sentence: str, max_words: int, min_words: int = 3) -> list[str]:
     return [sentence[: best.start()].strip(), sentence[best.end() :].strip()]
 
 
-def _read_back_start(sentence: str, min_words: int) -> re.Match[str] | None:
-    """The space before the first number in `sentence`, if a phrase of `min_words` leads to it."""
+def _read_back_start(sentence: str, min_words: int, max_head: int | None = None) -> re.Match[str] | None:
+    """The space before the first number in `sentence`, if a phrase of `min_words` (and at
+    most `max_head`) leads to it."""
     words = len(sentence.split())
     for match in _READ_BACK.finditer(sentence):
-        head = len(sentence[: match.start()].split())
-        if head >= min_words and words - head >= min_words:
+        before = sentence[: match.start()].split()
+        if before and _INSIDE.fullmatch(before[-1]):
+            continue  # never inside a number or reference: the caller must hear it whole
+        if max_head is not None and len(before) > max_head:
+            return None
+        if len(before) >= min_words and words - len(before) >= min_words:
             return match
     return None

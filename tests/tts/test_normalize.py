@@ -124,6 +124,15 @@ def test_sentences_and_short_first_chunk() -> None:
         "Your balance is", "one thousand two hundred and thirty-four dollars and fifty-six cents."]
     ref = "Your reference number is C M P two zero two four zero zero one two three."
     assert split_sentences(ref, first_max_words=10)[0] == "Your reference number is"
+    # ... before a digit group's comma within reach (the groups as the normaliser writes them).
+    grouped = normalize("Your reference number is CMP-2024-00123.")
+    assert split_sentences(grouped, first_max_words=10)[0] == "Your reference number is"
+    phone = normalize("We will call you back on 555-123-4567.")
+    assert split_sentences(phone, first_max_words=10)[:2] == [
+        "We will call you back on", "five five five, one two three, four five six seven."]
+    # ... but never inside the number: with too short a lead-in it stays whole.
+    amount = "That's eight thousand nine hundred and seventeen dollars and sixteen cents."
+    assert split_sentences(amount, first_max_words=10) == [amount]
     plain = "I can put you through to one of our specialists who can help with that today."
     assert split_sentences(plain, first_max_words=10) == [plain]
 
