@@ -3,9 +3,10 @@
 A reply's first chunk (priority `FIRST_CHUNK`) is what a caller waits for in silence; every
 later chunk is synthesised while earlier audio plays. When every worker is busy with later
 chunks of other calls, a first chunk waits a whole synthesis (~200 ms with Piper), which is
-what pushed live first audio at 20 calls to ~780 ms p95. So the pool gives one worker the
-role of taking first chunks only (`get(first_chunks_only=True)`): it is nearly always free
-when one arrives. The others take anything, lowest priority number first.
+a delay a caller hears as silence. So the pool gives one worker the role of never taking a
+later chunk of a live reply (`get(first_chunks_only=True)`): it is nearly always free when a
+first chunk arrives. It still takes pre-rendering, which runs at train time and never
+beside calls. The others take anything, lowest priority number first.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ class JobQueue:
                 waiter.set_result(None)
 
     def _ready(self, first_chunks_only: bool) -> bool:
-        return bool(self._heap) and (not first_chunks_only or self._heap[0].priority <= FIRST_CHUNK)
+        if not self._heap:
+            return False
+        head = self._heap[0].priority
+        return not first_chunks_only or head <= FIRST_CHUNK or head >= PRERENDER
 
     async def get(self, first_chunks_only: bool = False) -> Job:
         """The next job this worker may take, waiting for one if needed."""

@@ -16,6 +16,9 @@ _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 # two spelt letters; "one of our colleagues" or "I can" is no read-back.
 _NUMBER = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
            r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?")
+# After an amount's whole units ("... seventeen dollars | and sixteen cents"): where a speaker
+# takes a breath, when the lead-in is too short to cut before the amount.
+_AMOUNT_UNIT_END = re.compile(r"\b(?:dollars?|pounds?|euros?)\b(\s+)")
 _INSIDE = re.compile(rf"(?:{_NUMBER}|[A-Z]|hundred|thousand|million|billion),?")  # a word of a read-back
 _READ_BACK = re.compile(
     rf"\s+(?=(?:{_NUMBER}\s+(?:{_NUMBER}|hundred|thousand|million|billion)|[A-Z]\s+[A-Z])\b)")
@@ -51,6 +54,11 @@ def _shorten(sentence: str, max_words: int, min_words: int = 3) -> list[str]:
             best = match
     if best is None:
         best = _read_back_start(sentence, min_words)
+    if best is None:
+        for m in _AMOUNT_UNIT_END.finditer(sentence):
+            head = len(sentence[: m.start(1)].split())
+            if min_words <= head <= max_words and len(words) - head >= min_words:
+                return [sentence[: m.start(1)].strip(), sentence[m.end(1) :].strip()]
     if best is None:
         return [sentence]
     return [sentence[: best.start()].strip(), sentence[best.end() :].strip()]

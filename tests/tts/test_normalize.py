@@ -130,9 +130,10 @@ def test_sentences_and_short_first_chunk() -> None:
     phone = normalize("We will call you back on 555-123-4567.")
     assert split_sentences(phone, first_max_words=10)[:2] == [
         "We will call you back on", "five five five, one two three, four five six seven."]
-    # ... but never inside the number: with too short a lead-in it stays whole.
-    amount = "That's eight thousand nine hundred and seventeen dollars and sixteen cents."
-    assert split_sentences(amount, first_max_words=10) == [amount]
+    # ... but never inside the number: with too short a lead-in, after its whole units.
+    amount = "That's eight thousand nine hundred and seventeen dollars and sixteen cents on May first."
+    assert split_sentences(amount, first_max_words=10) == [
+        "That's eight thousand nine hundred and seventeen dollars", "and sixteen cents on May first."]
     plain = "I can put you through to one of our specialists who can help with that today."
     assert split_sentences(plain, first_max_words=10) == [plain]
 
