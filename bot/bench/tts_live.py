@@ -111,6 +111,5 @@ async def live_rows(tts: Any, voice: Any, workers: int, calls: int, seconds: flo
         rows.append([f"  chunks late mid-reply (silence heard), {calls} calls ({design})", sum(r["replies"] for r in results),
                      len(gaps), round(max(gaps), 1) if gaps else "", "late chunks of n replies; max ms"])
         add(f"  event loop lag, {calls} calls ({design})", [ms for r in results for ms in r["loop_lag_ms"]])
-    if p95[False]:
-        rows.append(["synthesised first audio p95, roles / before", "", "", round(p95[True] / p95[False], 2),
-                     "ratio"])
+    ratio = round(p95[True] / p95[False], 2) if p95[False] and p95[True] else ""  # "": none synthesised
+    rows.append(["synthesised first audio p95, roles / before", "", "", ratio, "ratio"])

@@ -73,10 +73,9 @@ async def test_stream_yields_sentences_in_order(service: SpeechService) -> None:
         "Your reference number is CMP-2024-00123. Is there anything else I can help with?"
     )
     plan = service.plan(text)
-    assert plan[0] == "Thanks for waiting,"
+    assert plan[0] == "Thanks for waiting, your balance is"  # the read-back's lead-in
     assert plan[1] == (
-        "your balance is one thousand two hundred and thirty-four dollars and fifty-six cents"
-        " as of March third."
+        "one thousand two hundred and thirty-four dollars and fifty-six cents as of March third."
     )
     assert len(plan) == 4
     chunks = [chunk async for chunk in service.stream(text, "mulaw8k")]
