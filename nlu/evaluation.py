@@ -58,6 +58,7 @@ class Parse:
     confidence: float
     ms: float
     clarify: dict[str, Any] | None = None  # the question asked instead (nlu/clarify.py)
+    ranking: list[tuple[str, float]] = field(default_factory=list)  # best first, no nlu_fallback
 
 
 def parse_texts(agent: Any, texts: Sequence[str]) -> list[Parse]:
@@ -75,7 +76,7 @@ def parse_texts(agent: Any, texts: Sequence[str]) -> list[Parse]:
             ranking = [r for r in result.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
             top = ranking[0] if ranking else result["intent"]
             out.append(Parse(result["intent"]["name"], top["name"], float(top["confidence"]), ms,
-                             result.get("clarify")))
+                             result.get("clarify"), [(r["name"], float(r["confidence"])) for r in ranking]))
         return out
 
     return asyncio.run(run())
