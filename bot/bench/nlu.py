@@ -153,6 +153,7 @@ OUTCOME_KEYS = ("urgent_recall", "right", "right_after_question", "person", "wro
 ALTERNATIVES = {
     "pair_margin 0.7": {"pair_margin": 0.7},
     "urgent_min 0.005": {"urgent_min": 0.005},
+    "urgent_min 0.02": {"urgent_min": 0.02},
     "the reverted rule (3bc99a2)": {"urgent_min": 0.01, "pair_margin": 0.999, "pair_min": 0.3},
 }
 
