@@ -2,8 +2,11 @@
 
 `CallerOutcomes` counts, over turns with a known true intent, the share answered right at
 once, right after one question (the caller answers it truthfully), sent to a person, and
-answered wrong, plus the recall of the urgent intents. `tune_clarify` picks the rule on the
-held-out training rankings of nlu/evaluation.py, never on a test split.
+answered wrong, plus the recall of the urgent intents and the share asked back.
+`tune_clarify` picks the rule on the cross-validated training rankings of nlu/evaluation.py,
+never on a test split, among the rules that satisfy the designers' lines
+(nlu/tests/answer_at_once.yml, nlu/clarify_constraints.py) and ask back on at most
+MAX_ASKED of the turns; `tradeoff` reports other rules beside it.
 """
 
 from __future__ import annotations
