@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from nlu.readings import best_reading, understood
+from nlu.readings import best_reading, readings_help, understood
 from nlu.trackers import drop_tracker, forget_tracker, rasa_stores
 
 logger = logging.getLogger(__name__)
@@ -263,10 +263,11 @@ class RasaEngine:
     async def _best_reading(self, call_id: str, message: str,
                             alternatives: Callable[[], Awaitable[list[str]]]) -> dict[str, Any] | None:
         """The parse of `message`, or of another reading of the same speech when only that
-        one is understood (see nlu/readings.py). Not inside a form, which takes the caller's
-        words as they came (a complaint, a name); None leaves the parsing to Rasa."""
+        one is understood (see nlu/readings.py). Not inside a form that takes the caller's
+        words as they came (a complaint, a name); the answer to a clarifying question is read
+        by the NLU, so it tries them too. None leaves the parsing to Rasa."""
         first = (await self._on_thread(self._parse(self._agent, [message])))[0]
-        if understood(first) or await self._on_thread(self._in_form(self._agent, call_id)):
+        if understood(first) or not readings_help(await self._on_thread(self._active_form(self._agent, call_id))):
             return first
         try:
             texts = await asyncio.wait_for(alternatives(), self.alternatives_timeout_s)
@@ -290,10 +291,10 @@ class RasaEngine:
         await asyncio.to_thread(drop_tracker, agent.tracker_store, WARM_UP_SENDER)
 
     @staticmethod
-    async def _in_form(agent: Any, call_id: str) -> bool:
+    async def _active_form(agent: Any, call_id: str) -> str | None:
         # Asked only for a turn not understood: reading the tracker costs a deserialisation.
         tracker = await agent.tracker_store.retrieve(call_id)
-        return tracker is not None and tracker.active_loop_name is not None
+        return tracker.active_loop_name if tracker is not None else None
 
     @staticmethod
     async def _parse(agent: Any, texts: list[str]) -> list[dict[str, Any]]:

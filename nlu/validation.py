@@ -1,7 +1,8 @@
 """`voicebot validate`: Rasa's own data validation plus checks for a phone line.
 
 Ours: every YAML file parses (a broken one is named with its line), every FAQ intent has a
-spoken answer `utter_<intent>`, and no answer has a URL, markdown or list, more than
+spoken answer `utter_<intent>`, every intent a spoken description and every urgent one a
+yes/no confirmation (nlu/clarify_checks.py), and no answer has a URL, markdown or list, more than
 45 words or more than 3 sentences. Problems name the file and line.
 """
 
@@ -21,7 +22,7 @@ MARKDOWN = re.compile(r"(\*\*|__|`|\[[^\]]*\]\([^)]*\)|^\s*#|^\s*[-*+]\s|^\s*\d+
 SENTENCE_END = re.compile(r"[.!?]+(\s|$)")
 # Rasa warnings that are expected in this project: intents the engine sends itself, and
 # responses that custom actions utter.
-EVENT_INTENTS = ("call_start", "keypad")
+EVENT_INTENTS = ("call_start", "keypad", "clarify")
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ def _expected(text: str, action_code: str) -> bool:
     match = re.search(r"The utterance '([^']+)' is not used in any story or rule", text)
     if match and (f'"{match.group(1)}"' in action_code or match.group(1).startswith("utter_ask_")):
         return True
+    if match and re.match(r"utter_(describe|confirm)_", match.group(1)):
+        return True  # the clarifying-question texts (nlu/actions/clarify.py builds the names)
     return False
 
 
@@ -211,6 +214,9 @@ def validate(project_dir: Path, data_dirs: list[Path], with_rasa: bool = True) -
     from nlu.review_checks import check_reviewed  # it imports Problem from here
 
     problems += check_reviewed(project_dir)
+    from nlu.clarify_checks import check_clarify_texts  # it imports Problem from here
+
+    problems += check_clarify_texts(project_dir)
     if with_rasa:
         problems += rasa_validate(project_dir, data_dirs)
     return problems

@@ -5,4 +5,4 @@ Actions tell the phone line what to do with JSON messages next to the spoken tex
 and `{"expect": "digits" | "yes_no" | "text"}`. The engine turns them into a BotTurn.
 """
 
-from nlu.actions import complaint, phone  # noqa: F401 - registers the actions
+from nlu.actions import clarify, complaint, phone  # noqa: F401 - registers the actions

@@ -40,3 +40,16 @@ async def test_representative_voice_scenarios_pass(bot_server, tmp_path: Path) -
     junit = tmp_path / "voice.xml"
     write_junit(results, junit, 0.0)
     assert junit.read_text().count("<testcase") == len(SUBSET)
+
+
+# Asking back (nlu/README.md): the clarifying questions, a second miss, and the plain FAQ
+# questions that must still be answered at once (nlu/tests/answer_at_once.yml).
+ASKING_BACK = ["clarify_either_or", "clarify_urgent_confirm", "escalate_low_confidence"]
+
+
+async def test_asking_back_and_plain_faq_scenarios_pass(bot_server) -> None:
+    names = ASKING_BACK + sorted(p.stem for p in VOICE_DIR.glob("faq_*.yml"))
+    assert len(names) >= 8
+    scenarios = [load_scenario(VOICE_DIR / f"{name}.yml") for name in names]
+    results = await run_scenarios(scenarios, bot_server.ws_url, bot_server.token, concurrency=4)
+    assert all(r.passed for r in results), "\n".join(scenario_text(r) for r in results)

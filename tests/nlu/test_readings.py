@@ -10,7 +10,7 @@ import itertools
 import pytest
 
 from nlu.engine import Text
-from nlu.readings import MIN_CONFIDENCE, best_reading, understood
+from nlu.readings import MIN_CONFIDENCE, best_reading, readings_help, understood
 
 _ids = itertools.count()
 
@@ -54,6 +54,8 @@ def test_only_the_best_other_reading_counts_and_only_when_sure() -> None:
     understood_first = parse("card_arrival", 0.61)
     assert best_reading(understood_first, [good]) is understood_first
     assert not understood(parse("out_of_scope", 1.0)) and not understood({"intent": {}})
+    assert not understood(parse("clarify", 0.9)), "a question due is not an answer"
+    assert readings_help(None) and readings_help("clarify_form") and not readings_help("complaint_form")
 
 
 async def test_a_misheard_turn_is_understood_from_another_reading(engine, call) -> None:
@@ -81,8 +83,25 @@ async def test_no_better_reading_keeps_the_first(engine, call) -> None:
 async def test_a_failing_recognizer_leaves_the_first_reading(engine, call) -> None:
     readings = Readings(error=RuntimeError("worker died"))
     turn = await engine.handle(call, Text("I have a question about my card", readings))
+    assert readings.asked == 1, "a turn asked back about tries another reading first"
+    assert turn.intent == "clarify" and turn.handoff is None and turn.heard is None
+
+
+async def test_a_turn_asked_back_about_is_answered_from_a_clear_other_reading(engine, call) -> None:
+    readings = Readings("why was I charged twice")
+    turn = await engine.handle(call, Text("why was I charged", readings))
     assert readings.asked == 1
-    assert turn.intent == "nlu_fallback" and turn.handoff is None and turn.heard is None
+    assert turn.intent == "transaction_charged_twice" and turn.heard == "why was I charged twice"
+    assert best_reading(parse("clarify", 0.6), [parse("clarify", 0.9)])["intent"]["name"] == "clarify"
+
+
+async def test_the_answer_to_a_clarifying_question_tries_another_reading(engine, call) -> None:
+    asked = await engine.handle(call, Text("it is about my card"))
+    assert asked.intent == "clarify"  # "Has your card been lost or stolen?"
+    readings = Readings("my card was stolen")
+    answered = await engine.handle(call, Text("the carts went missing", readings))
+    assert readings.asked == 1 and answered.heard == "my card was stolen"
+    assert answered.handoff is not None and answered.handoff.priority == "urgent"
 
 
 async def test_inside_a_form_the_words_stand_as_said(engine, call) -> None:

@@ -1,0 +1,101 @@
+"""Clarifying questions with the real trained model: the urgent confirmation and the either/or
+question, each answered, and a second miss going to a person."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+import yaml
+
+from nlu.engine import Handoff, Text
+
+_ids = itertools.count()
+VAGUE_CARD = "it is about my card"  # a lost card is plausible, not certain
+VAGUE_FEE = "I was charged a fee"  # on a card payment, or for taking out cash?
+
+
+@pytest.fixture()
+def call(engine):
+    call_id = f"clarify-call-{next(_ids)}"
+    yield call_id
+    asyncio.run(engine.end_call(call_id))
+
+
+@pytest.fixture(scope="module")
+def responses(project_dir):
+    out = {}
+    for path in (project_dir / "domain").glob("*.yml"):
+        for name, variants in (yaml.safe_load(path.read_text())["responses"] or {}).items():
+            out[name] = variants[0]["text"]
+    return out
+
+
+async def test_urgent_confirmation_yes_gives_the_urgent_answer_and_a_person(engine, call, responses):
+    asked = await engine.handle(call, Text(VAGUE_CARD))
+    assert asked.intent == "clarify"
+    assert asked.texts == [responses["utter_confirm_lost_or_stolen_card"]]
+    assert asked.expect == "yes_no" and asked.handoff is None
+    answered = await engine.handle(call, Text("yes it was"))
+    assert answered.texts == [responses["utter_lost_or_stolen_card"]]
+    assert answered.handoff == Handoff("urgent_faq", "urgent")
+
+
+async def test_urgent_confirmation_no_answers_the_other_intent(engine, call, responses):
+    await engine.handle(call, Text(VAGUE_CARD))
+    answered = await engine.handle(call, Text("no"))
+    assert answered.handoff is None
+    assert len(answered.texts) == 1 and answered.texts[0] != responses["utter_lost_or_stolen_card"]
+    faq_answers = {text for name, text in responses.items() if name.startswith("utter_")}
+    assert answered.texts[0] in faq_answers
+    after = await engine.handle(call, Text("how do I activate my new card"))  # the call goes on
+    assert after.intent == "activate_my_card"
+
+
+async def test_either_or_question_takes_the_callers_choice(engine, call, responses):
+    asked = await engine.handle(call, Text(VAGUE_FEE))
+    assert asked.intent == "clarify" and asked.handoff is None and asked.expect == "text"
+    first, second = (responses["utter_describe_card_payment_fee_charged"],
+                     responses["utter_describe_cash_withdrawal_charge"])
+    assert asked.texts == [f"Is this about {first}, or about {second}?"]
+    answered = await engine.handle(call, Text("the first one"))
+    assert answered.texts == [responses["utter_card_payment_fee_charged"]]
+    assert answered.handoff is None
+
+
+async def test_either_or_answered_with_words_of_a_description(engine, call, responses):
+    await engine.handle(call, Text(VAGUE_FEE))
+    answered = await engine.handle(call, Text("for the cash"))
+    assert answered.texts == [responses["utter_cash_withdrawal_charge"]]
+
+
+async def test_a_second_miss_goes_to_a_person(engine, call, responses):
+    await engine.handle(call, Text(VAGUE_FEE))
+    answered = await engine.handle(call, Text("neither of those"))
+    assert answered.texts == [responses["utter_clarify_failed"]]
+    assert answered.handoff == Handoff("low_confidence", "normal")
+
+
+async def test_repeat_during_the_question_asks_it_again(engine, call, responses):
+    asked = await engine.handle(call, Text(VAGUE_FEE))
+    again = await engine.handle(call, Text("sorry can you say that again"))
+    assert again.texts[-1] == asked.texts[0] and again.handoff is None
+    answered = await engine.handle(call, Text("the second one"))
+    assert answered.texts == [responses["utter_cash_withdrawal_charge"]]
+
+
+def test_caller_outcomes_on_the_banking77_test(agent, datasets_dir):
+    """Issue 18 as far as it is met, as measured with the calibrated rule (docs/benchmarks.md):
+    at most 5 % answered wrong (2.5 % is the unmet target; 5.1 % without questions); urgent
+    recall (a confirmed question counts) at least 95 % (99 % is the unmet target; 92.5 %
+    without questions); a question on at most 5 % of the turns (the tuner's limit)."""
+    from bot.bench.nlu import caller_outcomes
+    from nlu import evaluation
+
+    texts, gold = evaluation.banking77(datasets_dir, "test")
+    outcomes = caller_outcomes(evaluation.parse_texts(agent, texts), gold)
+    assert outcomes.share("wrong") <= 0.05
+    assert outcomes.urgent_recall >= 0.95
+    assert outcomes.asked <= 0.05
+    assert outcomes.share("right") + outcomes.share("right_after_question") >= 0.94
