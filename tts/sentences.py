@@ -37,15 +37,18 @@ def split_sentences(text: str, first_max_words: int = 10) -> list[str]:
 
 
 def _shorten(sentence: str, max_words: int, min_words: int = 3) -> list[str]:
-    """Cut `sentence` at the last clause boundary within `max_words` (both parts >= min_words)."""
+    """Cut `sentence` in two (both parts >= min_words): before a read-back whose lead-in fits in
+    `max_words`, else at the last clause boundary within it, else before a read-back, else
+    after an amount's whole units; uncut when none of these exists."""
     words = sentence.split()
     if len(words) <= max_words:
         return [sentence]
     # A read-back's lead-in first, even where a digit group's comma comes within reach: the
     # lead-in is fixed text (cached), a group of digits is not.
-    best = _read_back_start(sentence, min_words, max_words)
-    if best is not None:
-        return [sentence[: best.start()].strip(), sentence[best.end() :].strip()]
+    read_back = _read_back_start(sentence, min_words)
+    if read_back is not None and len(sentence[: read_back.start()].split()) <= max_words:
+        return [sentence[: read_back.start()].strip(), sentence[read_back.end() :].strip()]
+    best = None
     for match in _CLAUSE_END.finditer(sentence):
         head_words = len(sentence[: match.start()].split())
         if head_words > max_words:
@@ -53,7 +56,7 @@ def _shorten(sentence: str, max_words: int, min_words: int = 3) -> list[str]:
         if head_words >= min_words and len(words) - head_words >= min_words:
             best = match
     if best is None:
-        best = _read_back_start(sentence, min_words)
+        best = read_back
     if best is None:
         for m in _AMOUNT_UNIT_END.finditer(sentence):
             head = len(sentence[: m.start(1)].split())
@@ -64,16 +67,13 @@ def _shorten(sentence: str, max_words: int, min_words: int = 3) -> list[str]:
     return [sentence[: best.start()].strip(), sentence[best.end() :].strip()]
 
 
-def _read_back_start(sentence: str, min_words: int, max_head: int | None = None) -> re.Match[str] | None:
-    """The space before the first number in `sentence`, if a phrase of `min_words` (and at
-    most `max_head`) leads to it."""
+def _read_back_start(sentence: str, min_words: int) -> re.Match[str] | None:
+    """The space before the first number in `sentence`, if a phrase of `min_words` leads to it."""
     words = len(sentence.split())
     for match in _READ_BACK.finditer(sentence):
         before = sentence[: match.start()].split()
         if before and _INSIDE.fullmatch(before[-1]):
             continue  # never inside a number or reference: the caller must hear it whole
-        if max_head is not None and len(before) > max_head:
-            return None
         if len(before) >= min_words and words - len(before) >= min_words:
             return match
     return None

@@ -46,7 +46,6 @@ async def live_first_audio(service: Any, calls: int, seconds: float, fixed: list
     texts = read_backs(calls * int(seconds) + 10)
     firsts: dict[str, list[float]] = {"live": [], "cached": []}
     gaps: list[float] = []
-    replies = [0]
     deadline = time.monotonic() + seconds
     rng = random.Random(5)
 
@@ -68,13 +67,12 @@ async def live_first_audio(service: Any, calls: int, seconds: float, fixed: list
                     gaps.append((now - play_until) * 1000)  # the caller heard silence mid-reply
                 play_until = max(play_until, now) + len(chunk) / 8000
                 size += len(chunk)
-            replies[0] += 1
             spoken = size / 8000
             await asyncio.sleep(max(0.0, spoken / talk_share - (time.perf_counter() - started)))
 
     with Pacer() as pacer:
         await asyncio.gather(*(caller(i) for i in range(calls)))
-    return {"live_ms": firsts["live"], "cached_ms": firsts["cached"], "gaps_ms": gaps, "replies": replies[0],
+    return {"live_ms": firsts["live"], "cached_ms": firsts["cached"], "gaps_ms": gaps,
             "cache_share": service.cache_share(), "loop_lag_ms": [lag * 1000 for lag in pacer.lags]}
 
 
@@ -108,7 +106,7 @@ async def live_rows(tts: Any, voice: Any, workers: int, calls: int, seconds: flo
         share = sum(r["cache_share"] for r in results) / len(results)
         rows.append([f"  spoken audio from the cache, {calls} calls ({design})", "", round(share, 3), "", "share"])
         gaps = [ms for r in results for ms in r["gaps_ms"]]
-        rows.append([f"  chunks late mid-reply (silence heard), {calls} calls ({design})", sum(r["replies"] for r in results),
+        rows.append([f"  chunks late mid-reply (silence heard), {calls} calls ({design})", sum(len(r["live_ms"]) + len(r["cached_ms"]) for r in results),
                      len(gaps), round(max(gaps), 1) if gaps else "", "late chunks of n replies; max ms"])
         add(f"  event loop lag, {calls} calls ({design})", [ms for r in results for ms in r["loop_lag_ms"]])
     ratio = round(p95[True] / p95[False], 2) if p95[False] and p95[True] else ""  # "": none synthesised
