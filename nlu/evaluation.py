@@ -170,12 +170,23 @@ def _project_examples(project_dir: Path) -> list[tuple[str, str]]:
 
 
 def _vectors(project_dir: Path, texts: list[str]) -> np.ndarray:
+    """The sentence vectors the pipeline of config.yml gives the classifier, in its order."""
     from nlu.components.minilm import shared_encoder
+    from nlu.components.use import shared_use_encoder
     from nlu.components.vector_cache import cache_file, cached_encode
 
-    options = pipeline_options(project_dir / "config.yml", "MiniLMFeaturizer")
-    encoder = shared_encoder(None, None, int(options.get("max_length", 64)), threads=0)
-    return cached_encode(texts, encoder.encode, cache_file(encoder.model_id))
+    config = yaml.safe_load((project_dir / "config.yml").read_text(encoding="utf-8"))
+    parts = []
+    for item in config.get("pipeline") or []:
+        name = str(item.get("name", ""))
+        if name.endswith("MiniLMFeaturizer"):
+            encoder = shared_encoder(None, None, int(item.get("max_length", 64)), threads=0)
+        elif name.endswith("USEFeaturizer"):
+            encoder = shared_use_encoder()
+        else:
+            continue
+        parts.append(cached_encode(texts, encoder.encode, cache_file(encoder.model_id)))
+    return np.hstack(parts)
 
 
 def _fit(project_dir: Path, train: list[tuple[str, str]], vectors: np.ndarray) -> Any:

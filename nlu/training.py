@@ -308,3 +308,16 @@ def speech_lm_sentences(
             seen.add(key)
             result.append(text)
     return result
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for a failed training: Rasa wraps the real cause (a missing package, a broken
+    file) in a graph error that names only the node, so the chain's causes are named too."""
+    parts, seen = [], set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        text = str(cause) or type(cause).__name__
+        parts.append(text if cause is exc else f"{type(cause).__name__}: {text}")
+        cause = cause.__cause__ or cause.__context__
+    return " <- ".join(parts)

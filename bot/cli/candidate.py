@@ -27,7 +27,7 @@ def model_store(settings: Any) -> Any:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from nlu.training import FINGERPRINT_FILE, convert_datasets, quiet_rasa, train
+    from nlu.training import FINGERPRINT_FILE, convert_datasets, describe_failure, quiet_rasa, train
 
     quiet_rasa()
     store = model_store(settings)
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             shutil.copyfile(store.live_dir / FINGERPRINT_FILE, folder / FINGERPRINT_FILE)
         result = train(project_dir, folder, datasets, progress=progress, converted=True)
     except Exception as exc:
-        print(f"voicebot train --candidate: training failed: {exc}", file=sys.stderr)
+        print(f"voicebot train --candidate: training failed: {describe_failure(exc)}", file=sys.stderr)
         return 1
     try:
         report = evaluate(settings, store, result.model_path, voice=args.voice)

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         from bot.cli import candidate
 
         return candidate.run(args, settings)
-    from nlu.training import convert_datasets, quiet_rasa, train
+    from nlu.training import convert_datasets, describe_failure, quiet_rasa, train
 
     quiet_rasa()
     project_dir = settings.path(settings.nlu.project_dir)
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
                 force=args.force, progress=progress, converted=True,
             )
         except Exception as exc:  # Rasa's own errors name the file; pass them on in one line
-            print(f"voicebot train: training failed: {exc}", file=sys.stderr)
+            print(f"voicebot train: training failed: {describe_failure(exc)}", file=sys.stderr)
             return 1
         failure = speech_built.result() if speech_built is not None else ""
         if voice_rendered is not None and (why := voice_rendered.result()):

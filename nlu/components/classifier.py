@@ -1,4 +1,4 @@
-"""Rasa graph component: a linear intent classifier on MiniLM vectors plus TF-IDF n-grams."""
+"""Rasa graph component: a linear intent classifier on sentence vectors plus TF-IDF n-grams."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ MODEL_FILE = "linear_intent_model.pkl"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class MiniLMTfidfClassifier(IntentClassifier, GraphComponent):
-    """Intents from [MiniLM sentence vector, word and char TF-IDF] with a linear SVM.
+    """Intents from [sentence vectors (MiniLM, USE), word and char TF-IDF] with a linear SVM.
 
     Confidences are a softmax of the SVM margins scaled by `temperature`, so that the
     FallbackClassifier threshold after it means the same thing across retrainings.
@@ -42,7 +42,7 @@ class MiniLMTfidfClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            "embedding_weight": 2.0,  # scale of the (unit-length) MiniLM vector
+            "embedding_weight": 2.0,  # scale of the (unit-length) sentence vectors
             "C": 0.5,  # SVM regularisation
             "temperature": 10.0,  # softmax(margin * temperature)
             "word_ngrams": [1, 2],

@@ -66,7 +66,7 @@ class MiniLMEncoder:
         self.session = onnxruntime.InferenceSession(
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
-        self.model_id = f"minilm-int8:{_file_digest(model_path)[:16]}:{max_length}"
+        self.model_id = f"minilm-int8:{file_digest(model_path)[:16]}:{max_length}"
         self._lock = threading.Lock()  # Tokenizer padding settings are shared state
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -122,7 +122,7 @@ def shared_encoder(
         return _encoders[key]
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -132,4 +132,4 @@ def _file_digest(path: Path) -> str:
 
 def verify_tokenizer(path: Path = TOKENIZER_PATH) -> bool:
     """True when the tokenizer file is the one we measured with."""
-    return _file_digest(path) == TOKENIZER_SHA256
+    return file_digest(path) == TOKENIZER_SHA256

@@ -18,7 +18,8 @@ MAX_ITEMS = 200_000
 def cache_file(model_id: str, directory: Path | None = None) -> Path:
     """Where vectors of one embedding model are kept (beside Rasa's training cache)."""
     directory = directory or Path(os.environ.get("RASA_CACHE_DIRECTORY", ".rasa/cache"))
-    return directory / f"minilm-vectors-{hashlib.sha1(model_id.encode()).hexdigest()[:12]}.npz"
+    kind = model_id.split(":", 1)[0]
+    return directory / f"{kind}-vectors-{hashlib.sha1(model_id.encode()).hexdigest()[:12]}.npz"
 
 
 def cached_encode(
@@ -44,7 +45,8 @@ def cached_encode(
                 tmp.replace(path)
             except OSError as exc:
                 logger.warning("vector cache %s not written: %s", path, exc)
-    logger.info("MiniLM vectors: %d cached, %d computed", len(texts) - len(missing), len(missing))
+    logger.info("%s vectors: %d cached, %d computed", path.stem.split("-vectors")[0], len(texts) - len(missing),
+                len(missing))
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     return np.stack([known[t] for t in texts]).astype(np.float32)

@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.classifier import MiniLMTfidfClassifier
-from nlu.components.featurizer import MiniLMFeaturizer
+from nlu.components.featurizer import MiniLMFeaturizer, USEFeaturizer
 from nlu.components.linear_model import LinearIntentModel
 from nlu.components.vector_cache import cached_encode
 
@@ -48,6 +48,16 @@ def test_featurizer_adds_a_384_sentence_feature():
     sequence, sentence = message.get_dense_features(TEXT)
     assert sequence is None
     assert sentence.features.shape == (1, 384)
+
+
+def test_two_featurizers_give_the_classifier_one_concatenated_vector():
+    minilm = MiniLMFeaturizer.create({}, None, None, context("minilm"))
+    use = USEFeaturizer.create({}, None, None, context("use"))
+    [message] = use.process(minilm.process([Message(data={TEXT: "where is my card"})]))
+    _, sentence = message.get_dense_features(TEXT)
+    assert sentence.features.shape == (1, 384 + 512)
+    assert np.allclose(sentence.features[0, :384], minilm.embed(["where is my card"])[0], atol=1e-5)
+    assert np.allclose(sentence.features[0, 384:], use.embed(["where is my card"])[0], atol=1e-5)
 
 
 def test_classifier_trains_persists_and_loads(storage):
