@@ -185,7 +185,8 @@ def _vectors(project_dir: Path, texts: list[str]) -> np.ndarray:
             encoder = shared_use_encoder()
         else:
             continue
-        parts.append(cached_encode(texts, encoder.encode, cache_file(encoder.model_id)))
+        vectors = cached_encode(texts, encoder.encode, cache_file(encoder.model_id))
+        parts.append(vectors * float(item.get("weight", 1.0)))
     return np.hstack(parts)
 
 

@@ -41,7 +41,11 @@ class SentenceVectorFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "vector_cache": True}
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "vector_cache": True,
+            "weight": 1.0,  # scale of this (unit-length) vector beside the other featurizers'
+        }
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
@@ -58,7 +62,8 @@ class SentenceVectorFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        """Nothing to check beyond Rasa's own keys."""
+        if float(config.get("weight", 1.0)) <= 0:
+            raise ValueError(f"{cls.__name__}: weight must be above 0")
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors for texts (exposed for benchmarks and tests)."""
@@ -77,6 +82,7 @@ class SentenceVectorFeaturizer(DenseFeaturizer, GraphComponent):
             vectors = cached_encode(texts, self.embed, cache_file(self.model_id()))
         else:
             vectors = self.embed(texts)
+        vectors = vectors * float(self._config["weight"])
         for message, vector in zip(todo, vectors):
             message.add_features(
                 Features(vector[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier)
@@ -122,6 +128,7 @@ class MiniLMFeaturizer(SentenceVectorFeaturizer):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
+        super().validate_config(config)
         if int(config.get("max_length", 64)) < 8:
             raise ValueError("MiniLMFeaturizer: max_length must be at least 8")
 

@@ -50,14 +50,19 @@ def test_featurizer_adds_a_384_sentence_feature():
     assert sentence.features.shape == (1, 384)
 
 
+def test_a_featurizer_weight_must_be_positive():
+    with pytest.raises(ValueError, match="weight"):
+        USEFeaturizer.validate_config({"weight": 0})
+
+
 def test_two_featurizers_give_the_classifier_one_concatenated_vector():
     minilm = MiniLMFeaturizer.create({}, None, None, context("minilm"))
-    use = USEFeaturizer.create({}, None, None, context("use"))
+    use = USEFeaturizer.create({"weight": 0.35}, None, None, context("use"))
     [message] = use.process(minilm.process([Message(data={TEXT: "where is my card"})]))
     _, sentence = message.get_dense_features(TEXT)
     assert sentence.features.shape == (1, 384 + 512)
     assert np.allclose(sentence.features[0, :384], minilm.embed(["where is my card"])[0], atol=1e-5)
-    assert np.allclose(sentence.features[0, 384:], use.embed(["where is my card"])[0], atol=1e-5)
+    assert np.allclose(sentence.features[0, 384:], 0.35 * use.embed(["where is my card"])[0], atol=1e-5)
 
 
 def test_classifier_trains_persists_and_loads(storage):
