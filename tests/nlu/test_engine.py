@@ -12,7 +12,10 @@ import pytest
 from nlu.engine import Digits, Event, Handoff, RasaEngine, Text, _RasaThread
 
 _ids = itertools.count()
-LOW_CONFIDENCE = ["I was wondering about the", "hmm well maybe"]
+# Fragments a recognizer makes of mumbling, which no intent should claim (best intent at 0.3-0.4
+# of the trained model). Fillers such as "hmm well maybe" or "uh" are not among them: the
+# phone-line intents take those (affirm, up to 1.0), noted on issue 18.
+LOW_CONFIDENCE = ["of the", "the"]
 
 
 @pytest.fixture()
