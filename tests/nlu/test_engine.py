@@ -130,6 +130,17 @@ async def test_complaint_with_spoken_digits_correction_keypad_and_ticket(engine,
     assert human.handoff == Handoff("complaint", "complaint")
 
 
+async def test_a_hold_on_at_the_read_back_keeps_it(engine, call):
+    turns = await say(engine, call, "I want to make a complaint", "the app", "it keeps crashing",
+                      "one two three four five six seven eight")
+    assert turns[-1].expect == "yes_no"
+    [wait] = await say(engine, call, "hang on a moment")
+    assert wait.intent == "hold_on" and wait.ticket is None and wait.expect == "yes_no"
+    assert "take your time" in wait.texts[0] and "1, 2, 3, 4, 5, 6, 7, 8" in wait.texts[-1]
+    [created] = await say(engine, call, "yes")
+    assert created.ticket is not None and created.ticket["account_number"] == "12345678"
+
+
 async def test_complaint_number_needs_enough_digits(engine, call):
     turns = await say(engine, call, "I'd like to complain", "the app", "it keeps crashing",
                       "twelve")
