@@ -171,22 +171,19 @@ def _project_examples(project_dir: Path) -> list[tuple[str, str]]:
 
 def _vectors(project_dir: Path, texts: list[str]) -> np.ndarray:
     """The sentence vectors the pipeline of config.yml gives the classifier, in its order."""
-    from nlu.components.minilm import shared_encoder
-    from nlu.components.use import shared_use_encoder
-    from nlu.components.vector_cache import cache_file, cached_encode
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+
+    from nlu.components.featurizer import SentenceVectorFeaturizer
 
     config = yaml.safe_load((project_dir / "config.yml").read_text(encoding="utf-8"))
     parts = []
     for item in config.get("pipeline") or []:
         name = str(item.get("name", ""))
-        if name.endswith("MiniLMFeaturizer"):
-            encoder = shared_encoder(None, None, int(item.get("max_length", 64)), threads=0)
-        elif name.endswith("USEFeaturizer"):
-            encoder = shared_use_encoder()
-        else:
-            continue
-        vectors = cached_encode(texts, encoder.encode, cache_file(encoder.model_id))
-        parts.append(vectors * float(item.get("weight", 1.0)))
+        kind = next((c for c in SentenceVectorFeaturizer.__subclasses__() if name.endswith(c.__name__)), None)
+        if kind is not None:
+            options = {k: v for k, v in item.items() if k != "name"}
+            featurizer = kind.create(options, None, None, ExecutionContext(GraphSchema({}), node_name=name))
+            parts.append(featurizer.vectors(texts))
     return np.hstack(parts)
 
 

@@ -73,16 +73,20 @@ class SentenceVectorFeaturizer(DenseFeaturizer, GraphComponent):
         """Names the vector cache: a new model file means new vectors."""
         raise NotImplementedError
 
-    def _featurize(self, messages: list[Message], use_cache: bool = False) -> None:
-        todo = [m for m in messages if m.get(TEXT)]
-        if not todo:
-            return
-        texts = [m.get(TEXT) for m in todo]
+    def vectors(self, texts: list[str], use_cache: bool = True) -> np.ndarray:
+        """The features for texts as the classifier sees them: embedded (through the disk
+        cache when asked and enabled) and scaled by `weight`."""
         if use_cache and self._config["vector_cache"]:
             vectors = cached_encode(texts, self.embed, cache_file(self.model_id()))
         else:
             vectors = self.embed(texts)
-        vectors = vectors * float(self._config["weight"])
+        return vectors * float(self._config["weight"])
+
+    def _featurize(self, messages: list[Message], use_cache: bool = False) -> None:
+        todo = [m for m in messages if m.get(TEXT)]
+        if not todo:
+            return
+        vectors = self.vectors([m.get(TEXT) for m in todo], use_cache)
         for message, vector in zip(todo, vectors):
             message.add_features(
                 Features(vector[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier)
