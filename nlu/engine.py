@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from nlu.hesitation import HESITATE, IN_A_ROW, go_on_text, is_hesitation, not_understood
 from nlu.readings import best_reading, readings_help, understood
 from nlu.trackers import drop_tracker, forget_tracker, rasa_stores
 
@@ -135,6 +136,7 @@ class _RasaThread:
 class _CallState:
     last_texts: list[str] = field(default_factory=list)
     last_expect: Expect = "text"
+    hesitations: int = 0  # in a row, answered with "go on" (nlu/hesitation.py)
 
 
 def _load_agent(model_path: Path, redis_url: str = "") -> Any:
@@ -238,22 +240,33 @@ class RasaEngine:
         if message is None:  # no_input, or silence recognised as an empty text
             return BotTurn([NO_INPUT, *state.last_texts], expect=state.last_expect)
         try:
-            turn = await asyncio.wait_for(self._turn(call_id, user_input, message), self.timeout_s)
+            turn = await asyncio.wait_for(self._turn(call_id, state, user_input, message), self.timeout_s)
         except asyncio.TimeoutError:
             logger.error("dialogue turn timed out after %.1f s", self.timeout_s)
             return technical_error_turn()
         except Exception:
             logger.exception("dialogue turn failed")
             return technical_error_turn()
+        if turn.intent == HESITATE:  # the question asked before it is still the one open
+            return turn
+        state.hesitations = 0
         if turn.texts:
             state.last_texts = list(turn.texts)
         state.last_expect = turn.expect
         return turn
 
-    async def _turn(self, call_id: str, user_input: UserInput, message: str) -> BotTurn:
+    async def _turn(self, call_id: str, state: _CallState, user_input: UserInput,
+                    message: str) -> BotTurn:
         parse_data = None
-        if isinstance(user_input, Text) and user_input.alternatives is not None:
+        if isinstance(user_input, Text):
             parse_data = await self._best_reading(call_id, message, user_input.alternatives)
+            if is_hesitation(parse_data):  # not a turn: see nlu/hesitation.py
+                state.hesitations += 1
+                if state.hesitations < IN_A_ROW:
+                    confidence = float(parse_data["intent"].get("confidence") or 0.0)
+                    return BotTurn([go_on_text(self._agent.domain)], HESITATE, confidence,
+                                   expect=state.last_expect)
+                parse_data = not_understood(parse_data)
         return await self._on_thread(self._run_turn(self._agent, call_id, message, parse_data))
 
     async def _on_thread(self, coro: Any) -> Any:
@@ -261,13 +274,15 @@ class RasaEngine:
         return await asyncio.wrap_future(self._runner.submit(coro))
 
     async def _best_reading(self, call_id: str, message: str,
-                            alternatives: Callable[[], Awaitable[list[str]]]) -> dict[str, Any] | None:
-        """The parse of `message`, or of another reading of the same speech when only that
-        one is understood (see nlu/readings.py). Not inside a form that takes the caller's
-        words as they came (a complaint, a name); the answer to a clarifying question is read
-        by the NLU, so it tries them too. None leaves the parsing to Rasa."""
+                            alternatives: Callable[[], Awaitable[list[str]]] | None) -> dict[str, Any]:
+        """The parse of `message`, or of another reading of the same speech (`alternatives`)
+        when only that one is understood (see nlu/readings.py). Not inside a form that takes
+        the caller's words as they came (a complaint, a name); the answer to a clarifying
+        question is read by the NLU, so it tries them too."""
         first = (await self._on_thread(self._parse(self._agent, [message])))[0]
-        if understood(first) or not readings_help(await self._on_thread(self._active_form(self._agent, call_id))):
+        if alternatives is None or understood(first):
+            return first
+        if not readings_help(await self._on_thread(self._active_form(self._agent, call_id))):
             return first
         try:
             texts = await asyncio.wait_for(alternatives(), self.alternatives_timeout_s)

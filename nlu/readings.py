@@ -27,7 +27,7 @@ NOT_UNDERSTOOD = frozenset({"nlu_fallback", "out_of_scope", "clarify"})  # clari
 # Forms whose answer is read by the NLU, so other readings help (the others keep the words).
 FORMS_READ_BY_THE_NLU = frozenset({"clarify_form"})
 # What garbled readings most often look like, and what must not be acted on from a guess.
-NEVER_FROM_A_SECOND_READING = frozenset({"greet", "affirm", "deny", "goodbye"})
+NEVER_FROM_A_SECOND_READING = frozenset({"greet", "affirm", "deny", "goodbye", "hesitate"})
 MIN_CONFIDENCE = 0.7  # above the fallback threshold (0.6)
 
 

@@ -42,9 +42,10 @@ async def test_representative_voice_scenarios_pass(bot_server, tmp_path: Path) -
     assert junit.read_text().count("<testcase") == len(SUBSET)
 
 
-# Asking back (nlu/README.md): the clarifying questions, a second miss, and the plain FAQ
-# questions that must still be answered at once (nlu/tests/answer_at_once.yml).
-ASKING_BACK = ["clarify_either_or", "clarify_urgent_confirm", "escalate_low_confidence"]
+# Asking back (nlu/README.md): the clarifying questions, a hesitation at one, a second miss,
+# and the plain FAQ questions that must still be answered at once (nlu/tests/answer_at_once.yml).
+ASKING_BACK = ["clarify_either_or", "clarify_urgent_confirm", "hesitate_at_the_question",
+               "escalate_low_confidence"]
 
 
 async def test_asking_back_and_plain_faq_scenarios_pass(bot_server) -> None:

@@ -1,11 +1,14 @@
-"""Fixtures for the NLU tests: the default model, trained once (skipped when up to date)."""
+"""Fixtures for the NLU tests: the default model, trained once (skipped when up to date), an
+engine on it, a call id per test and the domain's response texts."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import load_settings
 from tests.conftest import run_lock
@@ -56,3 +59,24 @@ def engine(agent, trained_model):
     engine.model_path = trained_model
     yield engine
     asyncio.run(engine.close())
+
+
+_call_ids = itertools.count()
+
+
+@pytest.fixture()
+def call(engine):
+    """A fresh call id; the engine forgets the call after the test."""
+    call_id = f"test-call-{next(_call_ids)}"
+    yield call_id
+    asyncio.run(engine.end_call(call_id))
+
+
+@pytest.fixture(scope="module")
+def responses(project_dir) -> dict[str, str]:
+    """Each response's first text, by name, from the project's domain."""
+    out = {}
+    for path in (project_dir / "domain").glob("*.yml"):
+        for name, variants in (yaml.safe_load(path.read_text())["responses"] or {}).items():
+            out[name] = variants[0]["text"]
+    return out

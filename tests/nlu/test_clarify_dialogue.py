@@ -3,33 +3,10 @@ question, each answered, and a second miss going to a person."""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-
-import pytest
-import yaml
-
 from nlu.engine import Handoff, Text
 
-_ids = itertools.count()
 VAGUE_CARD = "it is about my card"  # a lost card is plausible, not certain
 VAGUE_FEE = "I was charged a fee"  # on a card payment, or for taking out cash?
-
-
-@pytest.fixture()
-def call(engine):
-    call_id = f"clarify-call-{next(_ids)}"
-    yield call_id
-    asyncio.run(engine.end_call(call_id))
-
-
-@pytest.fixture(scope="module")
-def responses(project_dir):
-    out = {}
-    for path in (project_dir / "domain").glob("*.yml"):
-        for name, variants in (yaml.safe_load(path.read_text())["responses"] or {}).items():
-            out[name] = variants[0]["text"]
-    return out
 
 
 async def test_urgent_confirmation_yes_gives_the_urgent_answer_and_a_person(engine, call, responses):

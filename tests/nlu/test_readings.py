@@ -4,22 +4,8 @@ form never ask; a failing recognizer leaves the first reading standing."""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-
-import pytest
-
 from nlu.engine import Text
 from nlu.readings import MIN_CONFIDENCE, best_reading, readings_help, understood
-
-_ids = itertools.count()
-
-
-@pytest.fixture()
-def call(engine):
-    call_id = f"readings-{next(_ids)}"
-    yield call_id
-    asyncio.run(engine.end_call(call_id))
 
 
 class Readings:
