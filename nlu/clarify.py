@@ -107,3 +107,18 @@ def urgent_hit(decision: Decision, predicted: str, gold: str) -> bool:
     if decision.kind == "answer":
         return predicted == gold
     return gold in decision.options
+
+
+def reached_urgently(decision: Decision, predicted: str, gold: str) -> bool:
+    """An urgent caller (truthful to a question) got what an urgent problem needs, a person
+    first: their intent recognised (`urgent_hit`), another urgent intent answered (its rule
+    hands over, urgent), or a question naming an urgent intent missed with no other FAQ to
+    answer instead (the second miss goes to a person at urgent priority). Wider than urgent
+    recall, which asks for the right intent."""
+    if urgent_hit(decision, predicted, gold):
+        return True
+    if decision.kind == "answer":
+        return predicted in URGENT_INTENTS
+    if decision.kind == "urgent" and len(decision.options) > 1:
+        return False  # "no" to the confirmation: the other FAQ is answered, no person
+    return bool(URGENT_INTENTS & set(decision.options))

@@ -1,8 +1,9 @@
 """Reading the caller's answer to a clarifying question (nlu/clarify.py asks it).
 
-The answer is one turn: a yes or no to an urgent confirmation; for an either/or, "the first
-one" / "the second", words of one option's description, or a sentence the NLU reads as one
-of the two. Anything else is the second miss, and a person takes the call.
+The answer is one turn: a yes or no to an urgent confirmation (an unsure one, "I don't know",
+is neither); for an either/or, "the first one" / "the second", words of one option's
+description, or a sentence the NLU reads as one of the two. Anything else is the second
+miss, and a person takes the call.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ STOP_WORDS = {
     "how", "which", "what", "s", "t", "don", "doesn", "isn", "hasn", "didn", "me", "we", "our",
 }
 WORD = re.compile(r"[a-z0-9]+")
+# "I don't know" reads as a no (deny), but a caller unsure whether their card was stolen
+# needs a person, not the other FAQ's answer.
+UNSURE = re.compile(r"\b(not (really |quite )?(sure|certain)|(don'?t|do not) know|no idea|dunno|"
+                    r"can'?t (remember|tell)|maybe|might (be|have))\b", re.IGNORECASE)
 
 
 def words(text: str) -> list[str]:
@@ -55,6 +60,8 @@ def resolve_urgent(options: Sequence[str], parse: Mapping[str, Any], faqs: Seque
     said = words(str(parse.get("text") or ""))
     if name == urgent:
         return urgent
+    if UNSURE.search(str(parse.get("text") or "")):
+        return PERSON
     if name == "affirm" or (said and said[0] in YES):
         return urgent
     if name == "deny" or (said and said[0] in NO):

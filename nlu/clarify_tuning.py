@@ -17,7 +17,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nlu.clarify import URGENT_INTENTS, ClarifyRule, Decision, decide, simulate, urgent_hit
+from nlu.clarify import (
+    URGENT_INTENTS,
+    ClarifyRule,
+    Decision,
+    decide,
+    reached_urgently,
+    simulate,
+    urgent_hit,
+)
 from nlu.clarify_constraints import RankedConstraints, violations
 
 NOT_ANSWERED = {"out_of_scope", "nlu_fallback"}
@@ -40,6 +48,7 @@ class CallerOutcomes:
     counts: Counter = field(default_factory=Counter)
     urgent: int = 0
     urgent_hits: int = 0
+    urgent_reached: int = 0
     questions: int = 0
 
     def add(self, decision: Decision, fallback: bool, predicted: str, gold: str) -> None:
@@ -48,6 +57,7 @@ class CallerOutcomes:
         if gold in URGENT_INTENTS:
             self.urgent += 1
             self.urgent_hits += urgent_hit(decision, predicted, gold)
+            self.urgent_reached += reached_urgently(decision, predicted, gold)
 
     def share(self, outcome: str) -> float:
         total = sum(self.counts.values())
@@ -58,6 +68,11 @@ class CallerOutcomes:
         return self.urgent_hits / self.urgent if self.urgent else 1.0
 
     @property
+    def urgent_reached_share(self) -> float:
+        """Urgent callers recognised, or put through to a person first (`reached_urgently`)."""
+        return self.urgent_reached / self.urgent if self.urgent else 1.0
+
+    @property
     def asked(self) -> float:
         """Share of turns asked back (a question, whatever came of it)."""
         total = sum(self.counts.values())
@@ -66,7 +81,7 @@ class CallerOutcomes:
     def as_dict(self) -> dict[str, float]:
         names = ("right", "right_after_question", "person", "wrong")
         return {**{n: self.share(n) for n in names}, "urgent_recall": self.urgent_recall,
-                "asked": self.asked}
+                "urgent_reached": self.urgent_reached_share, "asked": self.asked}
 
 
 def _askable(rankings: Sequence[Sequence[tuple[str, float]]], never_asked: Collection[str]) -> list:

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         ["CLINC150 oos_test to out_of_scope/fallback (%)", f"{100 * scores.oos_recall:.1f}"],
         ["CLINC150 oos_test asked back instead (%)", f"{100 * share_asked(oos_parses):.1f}"],
         ["urgent-intent recall, a confirmed question counts (%)", f"{100 * callers.urgent_recall:.2f}"],
+        ["urgent callers recognised or put through first (%)", f"{100 * callers.urgent_reached_share:.2f}"],
         ["Banking77 test answered right at once (%)", f"{100 * callers.share('right'):.2f}"],
         ["... right after one clarifying question (%)", f"{100 * callers.share('right_after_question'):.2f}"],
         ["... sent to a person (question missed, or not understood) (%)", f"{100 * callers.share('person'):.2f}"],

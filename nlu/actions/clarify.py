@@ -3,7 +3,8 @@
 The NLU says `clarify` with `{kind, options}` in the parse (nlu/components/clarifier.py);
 `action_clarify` keeps them in slots, `clarify_form` asks and takes one answer,
 `action_clarified` answers the chosen FAQ as its rule would (urgent ones: a person, urgent)
-or, on a second miss, hands the call to a person.
+or, on a second miss, hands the call to a person (urgent priority when an urgent intent was
+among the options: nlu/clarify.py, `reached_urgently`).
 """
 
 from __future__ import annotations
@@ -111,5 +112,7 @@ class ActionClarified(Action):
                 handoff(dispatcher, "urgent_faq", "urgent")
         else:
             dispatcher.utter_message(response="utter_clarify_failed")
-            handoff(dispatcher, "low_confidence", "normal")
+            options = tracker.get_slot("clarify_options") or []
+            # An urgent problem was plausible enough to ask about: the person takes it first.
+            handoff(dispatcher, "low_confidence", "urgent" if URGENT_INTENTS & set(options) else "normal")
         return [SlotSet(slot, None) for slot in SLOTS]

@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlu.clarify import ClarifyRule, Decision, decide, simulate, urgent_hit
+from nlu.clarify import ClarifyRule, Decision, decide, reached_urgently, simulate, urgent_hit
 from nlu.clarify_answer import PERSON, REQUEST_HUMAN, resolve_either_or, resolve_urgent
 from nlu.clarify_checks import check_clarify_texts
 from nlu.clarify_tuning import outcomes_of, tune_clarify
@@ -65,6 +65,21 @@ def test_simulated_caller_outcomes():
     assert not urgent_hit(Decision("answer"), "card_arrival", "lost_or_stolen_card")
 
 
+def test_an_urgent_caller_is_reached_by_a_person_first():
+    stolen_phone = "lost_or_stolen_phone"
+    assert reached_urgently(Decision("answer"), stolen_phone, stolen_phone)  # recognised
+    assert reached_urgently(Decision("answer"), "lost_or_stolen_card", stolen_phone)  # its rule hands over
+    assert not reached_urgently(Decision("answer"), "card_arrival", stolen_phone)
+    two_urgent = Decision("either_or", ("lost_or_stolen_card", "compromised_card"))
+    assert reached_urgently(two_urgent, "clarify", stolen_phone)  # missed: a person, urgent
+    assert not reached_urgently(Decision("either_or", ("card_arrival", "card_linking")), "clarify",
+                                stolen_phone)
+    assert reached_urgently(Decision("urgent", ("lost_or_stolen_card",)), "clarify", stolen_phone)
+    # "no" to the confirmation answers the other FAQ: no person
+    assert not reached_urgently(Decision("urgent", ("lost_or_stolen_card", "card_arrival")), "clarify",
+                                stolen_phone)
+
+
 def parse(text: str, intent: str, confidence: float = 0.9, ranking: list | None = None) -> dict:
     return {"text": text, "intent": {"name": intent, "confidence": confidence},
             "intent_ranking": ranking or [{"name": intent, "confidence": confidence}]}
@@ -78,6 +93,8 @@ def test_urgent_confirmation_answers():
     assert resolve_urgent(options[:1], parse("no", "deny"), FAQS) == PERSON
     assert resolve_urgent(options, parse("a person please", "request_human"), FAQS) == REQUEST_HUMAN
     assert resolve_urgent(options, parse("banana", "out_of_scope"), FAQS) == PERSON
+    for unsure in ("I don't know", "no idea", "hmm I'm not really sure"):  # the NLU: deny
+        assert resolve_urgent(options, parse(unsure, "deny"), FAQS) == PERSON
 
 
 def test_either_or_answers():

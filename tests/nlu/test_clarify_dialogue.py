@@ -54,6 +54,14 @@ async def test_a_second_miss_goes_to_a_person(engine, call, responses):
     assert answered.handoff == Handoff("low_confidence", "normal")
 
 
+async def test_a_second_miss_at_an_urgent_question_goes_to_a_person_first(engine, call, responses):
+    asked = await engine.handle(call, Text(VAGUE_CARD))
+    assert asked.texts == [responses["utter_confirm_lost_or_stolen_card"]]
+    answered = await engine.handle(call, Text("maybe"))  # neither a yes nor a no
+    assert answered.texts == [responses["utter_clarify_failed"]]
+    assert answered.handoff == Handoff("low_confidence", "urgent")
+
+
 async def test_repeat_during_the_question_asks_it_again(engine, call, responses):
     asked = await engine.handle(call, Text(VAGUE_FEE))
     again = await engine.handle(call, Text("sorry can you say that again"))
@@ -74,5 +82,6 @@ def test_caller_outcomes_on_the_banking77_test(agent, datasets_dir):
     outcomes = caller_outcomes(evaluation.parse_texts(agent, texts), gold)
     assert outcomes.share("wrong") <= 0.05
     assert outcomes.urgent_recall >= 0.95
+    assert outcomes.urgent_reached_share >= outcomes.urgent_recall + 0.005  # see reached_urgently
     assert outcomes.asked <= 0.05
     assert outcomes.share("right") + outcomes.share("right_after_question") >= 0.94
