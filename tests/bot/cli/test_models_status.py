@@ -1,4 +1,5 @@
-"""`voicebot models status` lists every speech engine's voice, with Piper's .onnx hash-checked."""
+"""`voicebot models status` lists the NLU's encoders and every speech engine's voice, with
+Piper's .onnx hash-checked."""
 
 from __future__ import annotations
 
@@ -38,3 +39,11 @@ def test_a_voice_that_is_not_installed_is_missing_with_the_reason() -> None:
                              VOICEBOT_TTS__FESTIVAL_VOICE="no_such_voice"))
     assert not rows["piper"]["present"] and "unknown Piper voice" in rows["piper"]["problem"]
     assert not rows["festival"]["present"] and "festvox" in rows["festival"]["problem"]
+
+
+def test_status_lists_the_nlu_encoders_from_their_packages() -> None:
+    rows = [r for r in status()["models"] if r["model"].startswith("NLU encoder")]
+    assert [r["model"].split()[2] for r in rows] == ["all-MiniLM-L6-v2", "USE"]
+    for row in rows:
+        assert row["present"] and row["problem"] is None and Path(row["path"]).is_file()
+        assert "site-packages" in row["path"]  # from the package, not a download
