@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from nlu.hesitation import HESITATE, IN_A_ROW, go_on_text, is_hesitation, not_understood
+from nlu.hesitation import (
+    FORMS_READING_THEIR_ANSWER,
+    HESITATE,
+    IN_A_ROW,
+    go_on_text,
+    is_hesitation,
+    not_understood,
+)
 from nlu.readings import best_reading, readings_help, understood
 from nlu.trackers import drop_tracker, forget_tracker, rasa_stores
 
@@ -240,14 +247,15 @@ class RasaEngine:
         if message is None:  # no_input, or silence recognised as an empty text
             return BotTurn([NO_INPUT, *state.last_texts], expect=state.last_expect)
         try:
-            turn = await asyncio.wait_for(self._turn(call_id, state, user_input, message), self.timeout_s)
+            turn, taken = await asyncio.wait_for(self._turn(call_id, state, user_input, message),
+                                                 self.timeout_s)
         except asyncio.TimeoutError:
             logger.error("dialogue turn timed out after %.1f s", self.timeout_s)
             return technical_error_turn()
         except Exception:
             logger.exception("dialogue turn failed")
             return technical_error_turn()
-        if turn.intent == HESITATE:  # the question asked before it is still the one open
+        if not taken:  # a hesitation: the question asked before it is still the one open
             return turn
         state.hesitations = 0
         if turn.texts:
@@ -256,18 +264,20 @@ class RasaEngine:
         return turn
 
     async def _turn(self, call_id: str, state: _CallState, user_input: UserInput,
-                    message: str) -> BotTurn:
+                    message: str) -> tuple[BotTurn, bool]:
+        """The bot's turn, and whether the dialogue took the input as a turn."""
         parse_data = None
         if isinstance(user_input, Text):
             parse_data = await self._best_reading(call_id, message, user_input.alternatives)
-            if is_hesitation(parse_data):  # not a turn: see nlu/hesitation.py
-                state.hesitations += 1
+            if is_hesitation(parse_data) and await self._on_thread(
+                    self._active_form(self._agent, call_id)) not in FORMS_READING_THEIR_ANSWER:
+                state.hesitations += 1  # not a turn: see nlu/hesitation.py
                 if state.hesitations < IN_A_ROW:
                     confidence = float(parse_data["intent"].get("confidence") or 0.0)
                     return BotTurn([go_on_text(self._agent.domain)], HESITATE, confidence,
-                                   expect=state.last_expect)
+                                   expect=state.last_expect), False
                 parse_data = not_understood(parse_data)
-        return await self._on_thread(self._run_turn(self._agent, call_id, message, parse_data))
+        return await self._on_thread(self._run_turn(self._agent, call_id, message, parse_data)), True
 
     async def _on_thread(self, coro: Any) -> Any:
         """Run `coro` on the Rasa thread (cancelled there when the turn is cancelled here)."""

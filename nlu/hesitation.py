@@ -11,6 +11,10 @@ the caller was answering, a form's slot, a read-back, stays open exactly as it w
 rule has to know about hesitations, and the next real answer lands where it would have.
 A line that yields nothing but fragments must still reach a person: the third hesitation in
 a row is a turn not understood (the low-confidence path: asked to rephrase, then a person).
+
+Not in the forms that read the answer themselves: there a short answer that sounds like a
+fragment ("the subject" to "which part should I change?", "the second" to an either/or
+question) is the answer, and the form hears it; a real "um" there gets the question again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ GO_ON = "utter_go_on"
 GO_ON_FALLBACK = "Go on, I'm listening."  # when the designers removed utter_go_on: never silence
 IN_A_ROW = 3  # the hesitation that is taken as a turn not understood
 NOT_UNDERSTOOD = "nlu_fallback"
+
+
+FORMS_READING_THEIR_ANSWER = frozenset({"clarify_form", "correction_form"})
 
 
 def is_hesitation(parse: dict[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from nlu.actions.phone import handoff
 from nlu.clarify import URGENT_INTENTS
 from nlu.clarify_answer import GOODBYE, PERSON, REQUEST_HUMAN, resolve_either_or, resolve_urgent
+from nlu.hesitation import is_hesitation
 
 SLOTS = ("clarify_kind", "clarify_options", "clarify_answer")
 
@@ -84,12 +85,15 @@ class ValidateClarifyForm(FormValidationAction):
         if value is None:
             return {"clarify_answer": None}  # nothing said yet: the form asks
         faqs = faq_intents(domain)
+        answer = PERSON
         if tracker.get_slot("clarify_kind") == "urgent" and options:
-            return {"clarify_answer": resolve_urgent(options, parse, faqs)}
-        if len(options) >= 2:
+            answer = resolve_urgent(options, parse, faqs)
+        elif len(options) >= 2:
             descriptions = {o: response_text(domain, f"utter_describe_{o}") for o in options[:2]}
-            return {"clarify_answer": resolve_either_or(options, parse, faqs, descriptions)}
-        return {"clarify_answer": PERSON}
+            answer = resolve_either_or(options, parse, faqs, descriptions)
+        if answer == PERSON and is_hesitation(parse):
+            return {"clarify_answer": None}  # "um" is not a miss: the question again
+        return {"clarify_answer": answer}
 
 
 class ActionClarified(Action):

@@ -1,6 +1,7 @@
 """Hesitations with the real trained model: a filler or a broken-off sentence is answered with
-"go on" and leaves the question that was open (a confirmation, a read-back, a form's slot)
-exactly where it was; it never ends the call or counts as a yes."""
+"go on" and leaves the question that was open (a read-back, a form's slot) exactly where it
+was; in a form that reads its answer itself, a short answer is heard and a hesitation gets
+the question again. A hesitation never ends the call or counts as a yes."""
 
 from __future__ import annotations
 
@@ -32,10 +33,19 @@ async def test_a_fragment_is_not_a_turn(engine, call, responses, fragment):
 async def test_a_hesitation_at_the_urgent_confirmation_is_not_a_yes(engine, call, responses):
     [asked] = await say(engine, call, VAGUE_CARD)
     assert asked.texts == [responses["utter_confirm_lost_or_stolen_card"]]
-    [hmm] = await say(engine, call, "hmm")
+    [hmm] = await say(engine, call, "hmm")  # before: affirm 1.0, the urgent answer
     assert hmm.intent == HESITATE and hmm.handoff is None and hmm.expect == "yes_no"
+    assert hmm.texts == asked.texts  # the question again, not a second miss
     [no] = await say(engine, call, "no")  # the question is still open: "no" answers it
     assert no.handoff is None and no.texts[0] != responses["utter_lost_or_stolen_card"]
+
+
+async def test_a_short_answer_that_sounds_like_a_fragment_is_heard_in_the_correction(engine, call):
+    turns = await say(engine, call, "I want to make a complaint", "a fee on my statement",
+                      "I was charged a fee", "one two three four five six seven eight", "no")
+    assert "Which part" in turns[-1].texts[-1]
+    [which] = await say(engine, call, "the subject")  # the NLU alone: hesitate 0.9
+    assert "what is the complaint about" in which.texts[-1].lower()
 
 
 async def test_a_hesitation_at_the_read_back_keeps_the_complaint(engine, call):
