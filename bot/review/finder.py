@@ -1,8 +1,10 @@
 """Which recorded turns a designer should look at, and why.
 
 A caller's turn is listed when the bot fell back (nlu_fallback, out of scope), understood it
-with low confidence, the caller's next turn corrected it ("no, I said ..."), or the call went
-to a person because the bot did not understand (handoff low_confidence or out_of_scope).
+with low confidence, the caller's next turn corrected it ("no, I said ..."), the call went
+to a person because the bot did not understand (handoff low_confidence or out_of_scope), or
+the bot took more than a filler as a hesitation and said "go on" (nlu/hesitation.py): a short
+answer such as "the subject" can look like a sentence broken off.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import Any
 
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 MISUNDERSTOOD_HANDOFFS = frozenset({"low_confidence", "out_of_scope"})
-REASONS = ("fallback", "low_confidence", "corrected", "escalated")
+REASONS = ("fallback", "low_confidence", "corrected", "escalated", "hesitation")
+HESITATE = "hesitate"  # nlu.hesitation.HESITATE (the service's review desk does not load the NLU)
+FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "umm", "uhh", "mm", "ah", "oh", "well", "so", "and"})
 CORRECTION = re.compile(
     r"^\s*(no|nope|not)\b.{0,20}\b(i said|i meant|i asked|i want(ed)?|i was asking)\b"
     r"|\bthat'?s not what i (said|meant|asked)\b|\byou (misunderstood|got it wrong|didn'?t understand)\b"
@@ -36,6 +40,8 @@ def reasons_of(turn: dict[str, Any], next_text: str | None, low_confidence: floa
         reasons.append("corrected")
     if (turn.get("handoff") or {}).get("reason") in MISUNDERSTOOD_HANDOFFS:
         reasons.append("escalated")
+    if intent == HESITATE and not set(re.findall(r"[a-z']+", turn["user_text"].casefold())) <= FILLERS:
+        reasons.append("hesitation")
     return reasons
 
 

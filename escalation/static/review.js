@@ -6,7 +6,7 @@
 const $ = (sel, root = document) => root.querySelector(sel);
 window.review = { data: null, models: null, csrf: "", loads: 0 };
 const REASONS = { fallback: "fell back", low_confidence: "low confidence", corrected: "caller corrected",
-  escalated: "escalated after a misunderstanding" };
+  escalated: "escalated after a misunderstanding", hesitation: "taken as a hesitation" };
 
 async function api(method, path, body) {
   const headers = { "X-CSRF-Token": window.review.csrf };

@@ -49,7 +49,8 @@ async def desk(tmp_path: Path):
                ("no I said the cash machine kept my card", "card_swallowed", 0.95, None))
     await call(records, "CA2", ("the cash machine swallowed my card", "card_arrival", 0.62, None),
                ("what is the weather in paris", "out_of_scope", 0.9, "out_of_scope"))
-    await call(records, "CA3", ("what exchange rate do you use", "exchange_rate", 0.99, None))
+    await call(records, "CA3", ("what exchange rate do you use", "exchange_rate", 0.99, None),
+               ("um", "hesitate", 1.0, None), ("the subject", "hesitate", 0.9, None))
     yield desk
     recordings.close()
     await store.close()
@@ -69,13 +70,16 @@ async def test_listed_turns_reasons_filters_and_groups(desk: ReviewDesk) -> None
     reasons = {item["user_text"]: item["reasons"] for item in found["items"]}
     assert reasons == {"the machine kept my card": ["fallback", "corrected"],
                        "the cash machine swallowed my card": ["low_confidence"],
-                       "what is the weather in paris": ["fallback", "escalated"]}
+                       "what is the weather in paris": ["fallback", "escalated"],
+                       "the subject": ["hesitation"]}  # "um" is a filler: not listed
     first = next(i for i in found["items"] if i["key"] == "CA1#2")
     assert first["next_text"] == "no I said the cash machine kept my card" and first["bot_text"] == "An answer."
     assert first["audio"] is False  # not recorded
     groups = {g["text"]: g["callers"] for g in found["groups"]}
-    assert groups in ({"the machine kept my card": 2, "what is the weather in paris": 1},
-                      {"the cash machine swallowed my card": 2, "what is the weather in paris": 1}), groups
+    assert groups in ({"the machine kept my card": 2, "what is the weather in paris": 1, "the subject": 1},
+                      {"the cash machine swallowed my card": 2, "what is the weather in paris": 1,
+                       "the subject": 1}), groups
+    assert [i["key"] for i in (await desk.items(reason="hesitation"))["items"]] == ["CA3#4"]
     only = await desk.items(reason="corrected")
     assert [i["key"] for i in only["items"]] == ["CA1#2"]
     assert [i["key"] for i in (await desk.items(intent="out_of_scope"))["items"]] == ["CA2#3"]
