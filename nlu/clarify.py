@@ -121,4 +121,9 @@ def reached_urgently(decision: Decision, predicted: str, gold: str) -> bool:
         return predicted in URGENT_INTENTS
     if decision.kind == "urgent" and len(decision.options) > 1:
         return False  # "no" to the confirmation: the other FAQ is answered, no person
-    return bool(URGENT_INTENTS & set(decision.options))
+    return urgent_plausible(decision.options)
+
+
+def urgent_plausible(options: Sequence[str]) -> bool:
+    """Whether a question named an urgent intent: missed, it goes to a person first."""
+    return bool(URGENT_INTENTS & set(options))

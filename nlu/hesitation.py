@@ -19,16 +19,18 @@ question) is the answer, and the form hears it; a real "um" there gets the quest
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from nlu.clarify import FALLBACK_INTENT
 
 HESITATE = "hesitate"
 GO_ON = "utter_go_on"
 GO_ON_FALLBACK = "Go on, I'm listening."  # when the designers removed utter_go_on: never silence
 IN_A_ROW = 3  # the hesitation that is taken as a turn not understood
-NOT_UNDERSTOOD = "nlu_fallback"
-
-
 FORMS_READING_THEIR_ANSWER = frozenset({"clarify_form", "correction_form"})
+# Sounds that say nothing at all; a hesitation with more words may be a misread answer.
+FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "umm", "uhh", "mm", "ah", "oh", "well", "so", "and"})
 
 
 def is_hesitation(parse: dict[str, Any]) -> bool:
@@ -45,4 +47,9 @@ def go_on_text(domain: Any) -> str:
 
 def not_understood(parse: dict[str, Any]) -> dict[str, Any]:
     """The same parse as a turn the NLU could not understand (what its fallback says)."""
-    return {**parse, "intent": {**parse["intent"], "name": NOT_UNDERSTOOD}}
+    return {**parse, "intent": {**parse["intent"], "name": FALLBACK_INTENT}}
+
+
+def only_fillers(text: str) -> bool:
+    """Whether `text` is nothing but filler sounds ("um", "uh well")."""
+    return set(re.findall(r"[a-z']+", text.casefold())) <= FILLERS

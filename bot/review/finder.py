@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nlu.hesitation import HESITATE, only_fillers
+
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 MISUNDERSTOOD_HANDOFFS = frozenset({"low_confidence", "out_of_scope"})
 REASONS = ("fallback", "low_confidence", "corrected", "escalated", "hesitation")
-HESITATE = "hesitate"  # nlu.hesitation.HESITATE (the service's review desk does not load the NLU)
-FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "umm", "uhh", "mm", "ah", "oh", "well", "so", "and"})
 CORRECTION = re.compile(
     r"^\s*(no|nope|not)\b.{0,20}\b(i said|i meant|i asked|i want(ed)?|i was asking)\b"
     r"|\bthat'?s not what i (said|meant|asked)\b|\byou (misunderstood|got it wrong|didn'?t understand)\b"
@@ -40,7 +40,7 @@ def reasons_of(turn: dict[str, Any], next_text: str | None, low_confidence: floa
         reasons.append("corrected")
     if (turn.get("handoff") or {}).get("reason") in MISUNDERSTOOD_HANDOFFS:
         reasons.append("escalated")
-    if intent == HESITATE and not set(re.findall(r"[a-z']+", turn["user_text"].casefold())) <= FILLERS:
+    if intent == HESITATE and not only_fillers(turn["user_text"]):
         reasons.append("hesitation")
     return reasons
 

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nlu.actions.phone import handoff
-from nlu.clarify import URGENT_INTENTS
+from nlu.clarify import URGENT_INTENTS, urgent_plausible
 from nlu.clarify_answer import GOODBYE, PERSON, REQUEST_HUMAN, resolve_either_or, resolve_urgent
 from nlu.hesitation import is_hesitation
 
@@ -117,6 +117,5 @@ class ActionClarified(Action):
         else:
             dispatcher.utter_message(response="utter_clarify_failed")
             options = tracker.get_slot("clarify_options") or []
-            # An urgent problem was plausible enough to ask about: the person takes it first.
-            handoff(dispatcher, "low_confidence", "urgent" if URGENT_INTENTS & set(options) else "normal")
+            handoff(dispatcher, "low_confidence", "urgent" if urgent_plausible(options) else "normal")
         return [SlotSet(slot, None) for slot in SLOTS]

@@ -9,14 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from nlu.engine import NO_INPUT, Event, Handoff, Text
+from nlu.engine import NO_INPUT, Event, Handoff
 from nlu.hesitation import GO_ON_FALLBACK, HESITATE, go_on_text
+from tests.nlu.test_engine import say
 
 VAGUE_CARD = "it is about my card"  # asks "Has your card been lost or stolen?"
-
-
-async def say(engine, call_id, *texts):
-    return [await engine.handle(call_id, Text(t) if isinstance(t, str) else t) for t in texts]
 
 
 # Before the hesitate intent: affirm 1.0, goodbye 0.99 (the call hung up), goodbye 0.73.
