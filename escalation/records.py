@@ -105,7 +105,9 @@ class TicketBook(RecordBook):
     def build(self, ticket: Mapping[str, Any]) -> dict[str, Any]:
         """The ticket record `create` would save (its reference is fixed here)."""
         now = time.time()
-        fields = redact_slots({k: ticket.get(k) for k in ("account_reference",)})
+        # The dialogue's ticket names it account_number (nlu/actions/complaint.py).
+        account = ticket.get("account_reference") or ticket.get("account_number")
+        fields = redact_slots({"account_reference": account})
         record = {
             "reference": str(ticket.get("reference") or _new_reference("C")),
             "status": "open",

@@ -30,6 +30,13 @@ URGENT_INTENTS = frozenset({
     "direct_debit_payment_not_recognised",
     "lost_or_stolen_phone",
 })
+# Intents a question never names, nor an answer to one chooses: the phone line's own, out of
+# scope, forms. Every other intent with an `utter_<intent>` answer is an FAQ.
+NEVER_ASKED = (
+    "greet", "goodbye", "affirm", "deny", "repeat", "hold_on", "hesitate", "dont_know",
+    "bot_challenge", "thanks", "out_of_scope", "request_human", "angry", "call_start", "keypad",
+    "complaint",
+)
 CLARIFY_INTENT = "clarify"  # what the NLU says instead of an intent when the bot should ask
 FALLBACK_INTENT = "nlu_fallback"
 

@@ -1,7 +1,7 @@
 """Reading the caller's answer to a clarifying question (nlu/clarify.py asks it).
 
 The answer is one turn: a yes or no to an urgent confirmation (an unsure one, "I don't know",
-is neither); for an either/or, "the first one" / "the second", words of one option's
+is neither; "hold on a second" is no answer yet); for an either/or, "the first one" / "the second", words of one option's
 description, or a sentence the NLU reads as one of the two. Anything else is the second
 miss, and a person takes the call.
 """
@@ -15,6 +15,8 @@ from typing import Any
 PERSON = "person"  # not resolved: a person takes the call
 REQUEST_HUMAN = "request_human"
 GOODBYE = "goodbye"
+DONT_KNOW = "dont_know"
+HOLD_ON = "hold_on"
 MIN_RESTATED = 0.6  # a different FAQ said instead of an answer is taken from this confidence
 MIN_OPTION = 0.5  # an answer the NLU reads as one option this likely (and twice the other) picks it
 YES = {"yes", "yeah", "yep", "yup", "correct", "right", "exactly", "indeed", "sure", "absolutely"}
@@ -27,10 +29,24 @@ STOP_WORDS = {
     "how", "which", "what", "s", "t", "don", "doesn", "isn", "hasn", "didn", "me", "we", "our",
 }
 WORD = re.compile(r"[a-z0-9]+")
-# "I don't know" reads as a no (deny), but a caller unsure whether their card was stolen
-# needs a person, not the other FAQ's answer.
+# A caller unsure whether their card was stolen needs a person, not the other FAQ's answer:
+# the dont_know intent, or these words in an answer the NLU read otherwise ("no idea, maybe").
 UNSURE = re.compile(r"\b(not (really |quite )?(sure|certain)|(don'?t|do not) know|no idea|dunno|"
                     r"can'?t (remember|tell)|maybe|might (be|have))\b", re.IGNORECASE)
+
+
+# "hold on a second" asks for time; "the second one" chooses an option.
+A_MOMENT = re.compile(r"\b((a|one|half a) sec(ond)?|(hold|hang) on|wait|moment|minute)\b",
+                      re.IGNORECASE)
+
+
+def is_holding(parse: Mapping[str, Any]) -> bool:
+    """The caller asks for a moment rather than answering: the NLU's hold_on, unless the words
+    choose an option (the NLU has taken "the second one" for hold_on)."""
+    text = str(parse.get("text") or "")
+    if _intent_of(parse)[0] != HOLD_ON:
+        return False
+    return bool(A_MOMENT.search(text)) or not set(words(text)) & (FIRST | SECOND)
 
 
 def words(text: str) -> list[str]:
@@ -60,7 +76,7 @@ def resolve_urgent(options: Sequence[str], parse: Mapping[str, Any], faqs: Seque
     said = words(str(parse.get("text") or ""))
     if name == urgent:
         return urgent
-    if UNSURE.search(str(parse.get("text") or "")):
+    if name == DONT_KNOW or UNSURE.search(str(parse.get("text") or "")):
         return PERSON
     if name == "affirm" or (said and said[0] in YES):
         return urgent

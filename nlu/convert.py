@@ -2,7 +2,8 @@
 
 Banking77 `train.csv` gives the 77 FAQ intents (category names kept). CLINC150 gives
 `out_of_scope` (its `oos_train` examples plus a sample of its non-banking intents) and
-extra examples for the phone-line intents it shares with us (greeting, yes, no, ...).
+extra examples for the phone-line intents it shares with us (greeting, yes, no, maybe as
+`dont_know`, ...).
 Test splits are never read here. Output is deterministic: same inputs, same bytes.
 
     python -m nlu.convert --datasets nlu/datasets --out build/nlu-data
@@ -30,7 +31,13 @@ CLINC_TO_PHONE = {
     "no": "deny",
     "repeat": "repeat",
     "are_you_a_bot": "bot_challenge",
+    "maybe": "dont_know",  # "i'm unsure", "no idea", "maybe, maybe not"
 }
+# CLINC150 training examples that do not mean what we map their label to (dropped): a
+# mislabelled one, and `maybe` answers that name options ("it could be either", "both would
+# work"), which are not "I don't know" (at an either/or question the form reads them).
+CLINC_MISLABELLED = {("how is the weather today", "maybe")}
+NAMES_OPTIONS = re.compile(r"\b(either|neither|both|one or the other)\b")
 # CLINC150 intents a bank's caller would use (its banking and credit-card domains and a few
 # money-related ones).
 CLINC_BANK_INTENTS = (
@@ -69,6 +76,8 @@ def read_clinc(datasets: Path, oos_per_intent: int, seed: int) -> dict[str, list
     data = json.loads((datasets / CLINC).read_text(encoding="utf-8"))
     by_label: dict[str, list[str]] = defaultdict(list)
     for text, label in data["train"]:
+        if (text, label) in CLINC_MISLABELLED or (label == "maybe" and NAMES_OPTIONS.search(text)):
+            continue
         by_label[label].append(clean(text))
     out: dict[str, list[str]] = defaultdict(list)
     out["out_of_scope"] = [clean(text) for text, _ in data["oos_train"]]

@@ -1,8 +1,8 @@
 """The dialogue engine the call session talks to: caller input in, a BotTurn out.
 
 `RasaEngine` runs a trained Rasa 3.6 model in this process. All Rasa work (NLU inference,
-policies, custom actions) happens on one dedicated thread with its own event loop, so the
-bot's event loop never waits on it. Trackers live in Rasa's in-memory tracker store, one
+policies, custom actions) happens on one dedicated thread with its own event loop
+(`nlu/rasa_runtime.py`), so the bot's event loop never waits on it. Trackers live in Rasa's in-memory tracker store, one
 per call, removed when the call ends (a multi-node deployment would configure Rasa's Redis
 or SQL tracker store instead). Importing this module does not import Rasa.
 """
@@ -10,11 +10,9 @@ or SQL tracker store instead). Importing this module does not import Rasa.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import logging
 import re
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +26,9 @@ from nlu.hesitation import (
     is_hesitation,
     not_understood,
 )
+from nlu.rasa_runtime import RasaThread, load_agent
 from nlu.readings import best_reading, readings_help, understood
-from nlu.trackers import drop_tracker, forget_tracker, rasa_stores
+from nlu.trackers import drop_tracker, forget_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -119,26 +118,6 @@ def turn_from_messages(messages: list[dict[str, Any]]) -> BotTurn:
     return turn
 
 
-class _RasaThread:
-    """One thread running an event loop that owns every Rasa object."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, name="rasa-engine", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-
-    def submit(self, coro: Any) -> concurrent.futures.Future:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-
-
 @dataclass
 class _CallState:
     last_texts: list[str] = field(default_factory=list)
@@ -146,22 +125,10 @@ class _CallState:
     hesitations: int = 0  # in a row, answered with "go on" (nlu/hesitation.py)
 
 
-def _load_agent(model_path: Path, redis_url: str = "") -> Any:
-    from nlu.training import rasa_environment
-
-    rasa_environment(Path(model_path).parent)
-    from rasa.core.agent import Agent
-
-    from nlu.inprocess import InProcessActionEndpoint, validate_action_results_fast
-
-    validate_action_results_fast()
-    return Agent.load(str(model_path), action_endpoint=InProcessActionEndpoint(), **rasa_stores(redis_url))
-
-
 class RasaEngine:
     """DialogueEngine backed by an in-process Rasa agent; see the module docstring."""
 
-    def __init__(self, agent: Any, runner: _RasaThread, timeout_s: float,
+    def __init__(self, agent: Any, runner: RasaThread, timeout_s: float,
                  alternatives_timeout_s: float = 2.0) -> None:
         self._agent = agent
         self._runner = runner
@@ -175,8 +142,8 @@ class RasaEngine:
         """Load a trained model (off the event loop) and start the Rasa thread; with
         `redis_url`, conversations are tracked (and locked) in that Redis."""
         loop = asyncio.get_running_loop()
-        agent = await loop.run_in_executor(None, _load_agent, Path(model_path), redis_url)
-        engine = cls(agent, _RasaThread(), timeout_s)
+        agent = await loop.run_in_executor(None, load_agent, Path(model_path), redis_url)
+        engine = cls(agent, RasaThread(), timeout_s)
         await engine._on_thread(cls._warm_up(agent))
         engine.model_path = Path(model_path)
         logger.info("dialogue model loaded: %s", Path(model_path).name)
@@ -189,7 +156,7 @@ class RasaEngine:
     async def reload(self, model_path: Path) -> None:
         """Swap in a newly trained model; calls in progress keep their trackers."""
         loop = asyncio.get_running_loop()
-        new_agent = await loop.run_in_executor(None, _load_agent, Path(model_path))
+        new_agent = await loop.run_in_executor(None, load_agent, Path(model_path))
         await self._on_thread(self._warm_up(new_agent))
 
         async def swap() -> None:

@@ -138,9 +138,9 @@ def run_tests(
     nlu: bool = True, stories: bool = True,
 ) -> tuple[list[NluReport], StoryReport | None]:
     """Run the NLU and story tests of a project against a trained model."""
-    from nlu.engine import _load_agent
+    from nlu.rasa_runtime import load_agent
 
-    agent = _load_agent(model_path)
+    agent = load_agent(model_path)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     async def run() -> tuple[list[NluReport], StoryReport | None]:

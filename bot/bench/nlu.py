@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
 
     quiet_rasa()
     from nlu import evaluation
-    from nlu.engine import _load_agent
+    from nlu.rasa_runtime import load_agent
 
     project_dir = settings.path(settings.nlu.project_dir)
     model_dir = settings.path(settings.nlu.model_dir)
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     oos = evaluation.clinc_oos(datasets, "oos_test")
     if args.limit:
         texts, gold, oos = texts[: args.limit], gold[: args.limit], oos[: args.limit]
-    agent = _load_agent(result.model_path)
+    agent = load_agent(result.model_path)
     progress(f"parsing {len(texts)} Banking77 and {len(oos)} CLINC150 oos test utterances")
     evaluation.parse_texts(agent, texts[:20])  # warm-up
     banking, oos_parses = evaluation.parse_texts(agent, texts), evaluation.parse_texts(agent, oos)

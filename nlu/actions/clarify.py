@@ -17,8 +17,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nlu.actions.phone import handoff
-from nlu.clarify import URGENT_INTENTS, urgent_plausible
-from nlu.clarify_answer import GOODBYE, PERSON, REQUEST_HUMAN, resolve_either_or, resolve_urgent
+from nlu.clarify import NEVER_ASKED, URGENT_INTENTS, urgent_plausible
+from nlu.clarify_answer import (
+    GOODBYE,
+    PERSON,
+    REQUEST_HUMAN,
+    is_holding,
+    resolve_either_or,
+    resolve_urgent,
+)
 from nlu.hesitation import is_hesitation
 
 SLOTS = ("clarify_kind", "clarify_options", "clarify_answer")
@@ -31,9 +38,11 @@ def response_text(domain: DomainDict, name: str) -> str:
 
 
 def faq_intents(domain: DomainDict) -> list[str]:
-    """Intents that have a spoken answer `utter_<intent>`."""
+    """Intents that have a spoken answer `utter_<intent>` and are not the phone line's own
+    ("thanks" and "I'm not sure" have one too, but are no answer to "which problem is it?")."""
     responses = domain.get("responses") or {}
-    return [i for i in domain.get("intents") or [] if isinstance(i, str) and f"utter_{i}" in responses]
+    return [i for i in domain.get("intents") or []
+            if isinstance(i, str) and f"utter_{i}" in responses and i not in NEVER_ASKED]
 
 
 class ActionClarify(Action):
@@ -84,6 +93,9 @@ class ValidateClarifyForm(FormValidationAction):
         parse = tracker.latest_message
         if value is None:
             return {"clarify_answer": None}  # nothing said yet: the form asks
+        if is_holding(parse):
+            dispatcher.utter_message(response="utter_hold_on")
+            return {"clarify_answer": None}  # the question again, once they are back
         faqs = faq_intents(domain)
         answer = PERSON
         if tracker.get_slot("clarify_kind") == "urgent" and options:

@@ -16,6 +16,10 @@ from nlu.digits import read_back, spoken_digits
 
 MIN_DIGITS = 6
 MAX_DIGITS = 16
+# A caller without the number ("I don't have it", "no") goes on without one: the slot must
+# be set for the form to end, so "not given" is the empty string, never None.
+NO_NUMBER = ""
+WITHOUT_A_NUMBER = ("dont_know", "deny")
 # What a caller may say when asked which part to correct, and the slot it means.
 CORRECTION_WORDS = {
     "account_number": ("number", "account", "digits", "reference"),
@@ -48,6 +52,8 @@ class ValidateComplaintForm(FormValidationAction):
         digits = spoken_digits(str(value or ""))
         if MIN_DIGITS <= len(digits) <= MAX_DIGITS:
             return {"account_number": digits}
+        if not digits and tracker.get_intent_of_latest_message() in WITHOUT_A_NUMBER:
+            return {"account_number": NO_NUMBER}
         dispatcher.utter_message(response="utter_invalid_account_number")
         return {"account_number": None}
 
@@ -83,11 +89,12 @@ class ActionConfirmComplaint(Action):
         return "action_confirm_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        number = tracker.get_slot("account_number") or NO_NUMBER
         dispatcher.utter_message(
-            response="utter_complaint_read_back",
+            response="utter_complaint_read_back" if number else "utter_complaint_read_back_no_number",
             category=tracker.get_slot("complaint_category") or "",
             description=tracker.get_slot("complaint_description") or "",
-            digits=read_back(tracker.get_slot("account_number") or ""),
+            digits=read_back(number),
         )
         return []
 
@@ -124,7 +131,7 @@ class ActionCreateTicket(Action):
             "reference": reference,
             "category": tracker.get_slot("complaint_category"),
             "description": tracker.get_slot("complaint_description"),
-            "account_number": tracker.get_slot("account_number"),
+            "account_number": tracker.get_slot("account_number") or None,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         dispatcher.utter_message(json_message={"ticket": ticket})

@@ -18,14 +18,9 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.clarify import CLARIFY_INTENT, FALLBACK_INTENT, ClarifyRule, decide
+from nlu.clarify import CLARIFY_INTENT, FALLBACK_INTENT, NEVER_ASKED, ClarifyRule, decide
 
 CLARIFY_KEY = "clarify"  # where the question's kind and options go in the parse data
-# Intents a question never names: the phone line's own, out of scope, forms.
-NEVER_ASKED = [
-    "greet", "goodbye", "affirm", "deny", "repeat", "hold_on", "bot_challenge", "thanks",
-    "out_of_scope", "request_human", "angry", "call_start", "keypad", "complaint",
-]
 RULE_OPTIONS = ("urgent_min", "urgent_sure", "pair_margin", "pair_min", "urgent_depth")
 
 
@@ -36,7 +31,7 @@ class ClarifyingQuestion(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         defaults = ClarifyRule()
-        return {**{k: getattr(defaults, k) for k in RULE_OPTIONS}, "never_asked": NEVER_ASKED}
+        return {**{k: getattr(defaults, k) for k in RULE_OPTIONS}, "never_asked": list(NEVER_ASKED)}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.rule = ClarifyRule(**{k: config[k] for k in RULE_OPTIONS})

@@ -23,6 +23,8 @@ SUBSET = [
     "escalate_hold_callback_keypad",  # queue, hold, keypad 1 -> callback
     "noise_15db",  # a noisy line (asks for a person at 15 dB SNR)
     "out_of_scope_then_faq",  # declined once, then answered
+    "complaint_without_the_number",  # "I don't have it", "I'm not sure" (dont_know)
+    "not_sure_at_anything_else",  # "I'm not sure" does not hang up
 ]
 
 

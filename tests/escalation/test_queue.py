@@ -130,6 +130,19 @@ async def test_callback_request_and_tickets(services: EscalationServices):
     sub.close()
 
 
+async def test_a_complaint_from_the_dialogue_keeps_its_account_number(services: EscalationServices):
+    # The shape nlu/actions/complaint.py's ActionCreateTicket gives: before, the number was
+    # dropped (the book read only account_reference) and agents saw tickets without one.
+    ticket = await services.create_ticket({
+        "reference": "40812345", "category": "the app", "description": "it keeps crashing",
+        "account_number": "12345678", "created_at": "2026-12-05T00:00:00Z", "call_id": "c9"})
+    assert ticket["account_reference"] == "****5678"
+    [stored] = await services.tickets.list(query="crashing")
+    assert stored["account_reference"] == "****5678" and stored["reference"] == "40812345"
+    without = await services.create_ticket({"category": "card", "account_number": None})
+    assert without["account_reference"] is None
+
+
 async def test_passwords_and_sessions(services: EscalationServices):
     await services.agents.add("alice", "correct horse")
     stored = await services.store.get_record("agent", "alice")

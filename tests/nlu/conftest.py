@@ -45,17 +45,18 @@ def trained_model(settings, project_dir, datasets_dir, tmp_path_factory) -> Path
 
 @pytest.fixture(scope="session")
 def agent(trained_model):
-    from nlu.engine import _load_agent
+    from nlu.rasa_runtime import load_agent
 
-    return _load_agent(trained_model)
+    return load_agent(trained_model)
 
 
 @pytest.fixture(scope="session")
 def engine(agent, trained_model):
     """One RasaEngine for the session (its Rasa thread outlives each test's event loop)."""
-    from nlu.engine import RasaEngine, _RasaThread
+    from nlu.engine import RasaEngine
+    from nlu.rasa_runtime import RasaThread
 
-    engine = RasaEngine(agent, _RasaThread(), timeout_s=10.0)
+    engine = RasaEngine(agent, RasaThread(), timeout_s=10.0)
     engine.model_path = trained_model
     yield engine
     asyncio.run(engine.close())

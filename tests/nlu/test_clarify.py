@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlu.clarify import ClarifyRule, Decision, decide, reached_urgently, simulate, urgent_hit
-from nlu.clarify_answer import PERSON, REQUEST_HUMAN, resolve_either_or, resolve_urgent
+from nlu.clarify_answer import PERSON, REQUEST_HUMAN, is_holding, resolve_either_or, resolve_urgent
 from nlu.clarify_checks import check_clarify_texts
 from nlu.clarify_tuning import outcomes_of, tune_clarify
 
@@ -95,6 +95,15 @@ def test_urgent_confirmation_answers():
     assert resolve_urgent(options, parse("banana", "out_of_scope"), FAQS) == PERSON
     for unsure in ("I don't know", "no idea", "hmm I'm not really sure"):  # the NLU: deny
         assert resolve_urgent(options, parse(unsure, "deny"), FAQS) == PERSON
+    assert resolve_urgent(options, parse("whatever", "dont_know"), FAQS) == PERSON
+
+
+def test_a_moment_asked_for_is_not_an_answer():
+    for moment in ("hold on a second", "one sec", "wait", "hang on let me check"):
+        assert is_holding(parse(moment, "hold_on"))
+    for answer in ("the second one", "the first", "second"):  # the NLU took these for hold_on
+        assert not is_holding(parse(answer, "hold_on"))
+    assert not is_holding(parse("hold on", "affirm"))
 
 
 def test_either_or_answers():

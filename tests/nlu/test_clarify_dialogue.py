@@ -70,6 +70,15 @@ async def test_repeat_during_the_question_asks_it_again(engine, call, responses)
     assert answered.texts == [responses["utter_cash_withdrawal_charge"]]
 
 
+async def test_a_moment_asked_for_at_the_question_keeps_it_open(engine, call, responses):
+    asked = await engine.handle(call, Text(VAGUE_FEE))
+    wait = await engine.handle(call, Text("hold on a second"))  # "second": not the option
+    assert wait.texts[0] == responses["utter_hold_on"] and wait.handoff is None
+    assert wait.texts[-1] == asked.texts[0]
+    answered = await engine.handle(call, Text("the first one"))
+    assert answered.texts == [responses["utter_card_payment_fee_charged"]]
+
+
 def test_caller_outcomes_on_the_banking77_test(agent, datasets_dir):
     """Issue 18 as far as it is met, as measured with the calibrated rule (docs/benchmarks.md):
     at most 5 % answered wrong (2.5 % is the unmet target; 5.1 % without questions); urgent

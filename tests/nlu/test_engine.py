@@ -8,11 +8,12 @@ import json
 
 import pytest
 
-from nlu.engine import Digits, Event, Handoff, RasaEngine, Text, _RasaThread
+from nlu.engine import Digits, Event, Handoff, RasaEngine, Text
+from nlu.rasa_runtime import RasaThread
 
 # Turns no intent claims (best intent 0.44-0.48 of the trained model). Broken-off fragments
 # such as "of the" are hesitations (tests/nlu/test_hesitation.py).
-LOW_CONFIDENCE = ["half past", "the first"]
+LOW_CONFIDENCE = ["blue", "yellow"]
 
 
 async def say(engine, call_id, *inputs):
@@ -176,7 +177,7 @@ def test_caller_words_cannot_use_rasa_intent_syntax(engine):
 
 
 async def test_timeout_becomes_apology_and_handoff(agent):
-    runner = _RasaThread()
+    runner = RasaThread()
     engine = RasaEngine(agent, runner, timeout_s=0.000001)
     try:
         turn = await engine.handle("slow", Text("how do I activate my card"))
@@ -187,7 +188,7 @@ async def test_timeout_becomes_apology_and_handoff(agent):
 
 
 async def test_exception_becomes_apology_and_handoff():
-    engine = RasaEngine(agent=None, runner=_RasaThread(), timeout_s=5)  # no model at all
+    engine = RasaEngine(agent=None, runner=RasaThread(), timeout_s=5)  # no model at all
     try:
         turn = await engine.handle("broken", Text("hello"))
         assert turn.handoff == Handoff("technical_error", "normal")
@@ -196,7 +197,7 @@ async def test_exception_becomes_apology_and_handoff():
 
 
 async def test_hot_reload_keeps_calls_in_progress(agent, trained_model):
-    engine = RasaEngine(agent, _RasaThread(), timeout_s=10)
+    engine = RasaEngine(agent, RasaThread(), timeout_s=10)
     try:
         await say(engine, "reload", "I want to make a complaint", "the app")
         old_agent = engine._agent
@@ -228,7 +229,7 @@ def test_nlu_acceptance_on_the_test_splits(agent, datasets_dir):
 async def test_watch_swaps_in_a_newer_model_file(agent, trained_model, tmp_path):
     import shutil
 
-    engine = RasaEngine(agent, _RasaThread(), timeout_s=10)
+    engine = RasaEngine(agent, RasaThread(), timeout_s=10)
     engine.model_path = trained_model
     newer = tmp_path / "voicebot-nlu-99991231-235959.tar.gz"
     shutil.copy(trained_model, newer)
