@@ -31,11 +31,12 @@ URGENT_INTENTS = frozenset({
     "lost_or_stolen_phone",
 })
 # Intents a question never names, nor an answer to one chooses: the phone line's own, out of
-# scope, forms. Every other intent with an `utter_<intent>` answer is an FAQ.
+# scope, forms, and account_lookup (its answer asks a yes/no of its own). Every other intent
+# with an `utter_<intent>` answer is an FAQ.
 NEVER_ASKED = (
     "greet", "goodbye", "affirm", "deny", "repeat", "hold_on", "hesitate", "dont_know",
     "bot_challenge", "thanks", "out_of_scope", "request_human", "angry", "call_start", "keypad",
-    "complaint",
+    "complaint", "account_lookup",
 )
 CLARIFY_INTENT = "clarify"  # what the NLU says instead of an intent when the bot should ask
 FALLBACK_INTENT = "nlu_fallback"

@@ -3,7 +3,7 @@
 Banking77 `train.csv` gives the 77 FAQ intents (category names kept). CLINC150 gives
 `out_of_scope` (its `oos_train` examples plus a sample of its non-banking intents) and
 extra examples for the phone-line intents it shares with us (greeting, yes, no, maybe as
-`dont_know`, ...).
+`dont_know`, ...), and `account_lookup` (balance, transactions, spending history).
 Test splits are never read here. Output is deterministic: same inputs, same bytes.
 
     python -m nlu.convert --datasets nlu/datasets --out build/nlu-data
@@ -22,7 +22,8 @@ from pathlib import Path
 BANKING77_TRAIN = Path("banking77") / "train.csv"
 CLINC = Path("clinc150") / "data_full.json"
 
-# CLINC150 intents that are our phone-line intents.
+# CLINC150 intents that are ours: the phone line's, and questions only the caller's account
+# can answer (Banking77 has none: "what's my balance" was out of scope).
 CLINC_TO_PHONE = {
     "greeting": "greet",
     "goodbye": "goodbye",
@@ -32,6 +33,9 @@ CLINC_TO_PHONE = {
     "repeat": "repeat",
     "are_you_a_bot": "bot_challenge",
     "maybe": "dont_know",  # "i'm unsure", "no idea", "maybe, maybe not"
+    "balance": "account_lookup",
+    "transactions": "account_lookup",
+    "spending_history": "account_lookup",
 }
 # CLINC150 training examples that do not mean what we map their label to (dropped): a
 # mislabelled one, and `maybe` answers that name options ("it could be either", "both would

@@ -25,6 +25,7 @@ SUBSET = [
     "out_of_scope_then_faq",  # declined once, then answered
     "complaint_without_the_number",  # "I don't have it", "I'm not sure" (dont_know)
     "not_sure_at_anything_else",  # "I'm not sure" does not hang up
+    "account_balance_then_person",  # a balance: where to look, then a person
 ]
 
 

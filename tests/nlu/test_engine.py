@@ -13,7 +13,7 @@ from nlu.rasa_runtime import RasaThread
 
 # Turns no intent claims (best intent 0.44-0.48 of the trained model). Broken-off fragments
 # such as "of the" are hesitations (tests/nlu/test_hesitation.py).
-LOW_CONFIDENCE = ["blue", "yellow"]
+LOW_CONFIDENCE = ["green", "purple"]
 
 
 async def say(engine, call_id, *inputs):
