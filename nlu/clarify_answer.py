@@ -1,9 +1,9 @@
 """Reading the caller's answer to a clarifying question (nlu/clarify.py asks it).
 
 The answer is one turn: a yes or no to an urgent confirmation (an unsure one, "I don't know",
-is neither; "hold on a second" is no answer yet); for an either/or, "the first one" / "the second", words of one option's
-description, or a sentence the NLU reads as one of the two. Anything else is the second
-miss, and a person takes the call.
+is neither; "hold on a second" is no answer yet); for an either/or, "the first one" / "the
+second", words of one option's description, or a sentence the NLU reads as one of the two.
+Anything else is the second miss, and a person takes the call.
 """
 
 from __future__ import annotations
