@@ -24,7 +24,7 @@ CLINC = Path("clinc150") / "data_full.json"
 
 # CLINC150 intents that are ours: the phone line's, and questions only the caller's account
 # can answer (Banking77 has none: "what's my balance" was out of scope).
-CLINC_TO_PHONE = {
+CLINC_TO_OURS = {
     "greeting": "greet",
     "goodbye": "goodbye",
     "thank_you": "thanks",
@@ -56,7 +56,7 @@ CLINC_BANK_INTENTS = (
 # ... those, and intents that are ambiguous on a phone line: never used as out_of_scope.
 CLINC_NOT_OUT_OF_SCOPE = {
     *CLINC_BANK_INTENTS, "maybe", "cancel", "what_can_i_ask_you",
-    "who_do_you_work_for", "user_name", "change_user_name", *CLINC_TO_PHONE,
+    "who_do_you_work_for", "user_name", "change_user_name", *CLINC_TO_OURS,
 }
 ENTITY_SYNTAX = re.compile(r"[\[\]{}]")
 
@@ -87,8 +87,8 @@ def read_clinc(datasets: Path, oos_per_intent: int, seed: int) -> dict[str, list
     out["out_of_scope"] = [clean(text) for text, _ in data["oos_train"]]
     rng = random.Random(seed)
     for label in sorted(by_label):
-        if label in CLINC_TO_PHONE:
-            out[CLINC_TO_PHONE[label]].extend(by_label[label])
+        if label in CLINC_TO_OURS:
+            out[CLINC_TO_OURS[label]].extend(by_label[label])
         elif label not in CLINC_NOT_OUT_OF_SCOPE and oos_per_intent > 0:
             out["out_of_scope"].extend(rng.sample(by_label[label], oos_per_intent))
     return dict(out)

@@ -2,9 +2,9 @@
 
 `RasaEngine` runs a trained Rasa 3.6 model in this process. All Rasa work (NLU inference,
 policies, custom actions) happens on one dedicated thread with its own event loop
-(`nlu/rasa_runtime.py`), so the bot's event loop never waits on it. Trackers live in Rasa's in-memory tracker store, one
-per call, removed when the call ends (a multi-node deployment would configure Rasa's Redis
-or SQL tracker store instead). Importing this module does not import Rasa.
+(`nlu/rasa_runtime.py`), so the bot's event loop never waits on it. Trackers live in Rasa's
+in-memory tracker store, one per call, removed when the call ends (a multi-node deployment
+would configure Rasa's Redis or SQL tracker store instead). Importing this module does not import Rasa.
 """
 
 from __future__ import annotations

@@ -110,30 +110,22 @@ def share_asked(parses: list[Any]) -> float:
     return sum(p.clarify is not None for p in parses) / len(parses) if parses else 0.0
 
 
-def _never_asked(project_dir: Any) -> list[str]:
-    from nlu import evaluation
-    from nlu.components.clarifier import ClarifyingQuestion
-
-    options = evaluation.pipeline_options(project_dir / "config.yml", "ClarifyingQuestion")
-    return options.get("never_asked") or ClarifyingQuestion.get_default_config()["never_asked"]
-
-
 def tune_rows(project_dir: Any, datasets: Any, extra: dict[str, Any], agent: Any) -> list[list[Any]]:
     """Re-tune the fallback threshold, then the clarifying-question rule at that threshold,
     on held-out training data and CLINC150 oos_val (never test data), among the rules that
     satisfy nlu/tests/answer_at_once.yml as the trained model ranks its lines."""
     from nlu import evaluation
+    from nlu.clarify import NEVER_ASKED
     from nlu.clarify_constraints import load_constraints, rank_constraints
     from nlu.clarify_tuning import tune_clarify
 
     progress("tuning the fallback threshold and the clarifying questions on held-out training data")
     tuned = evaluation.tune_threshold(evaluation.validation_rankings(project_dir, datasets))
-    never_asked = _never_asked(project_dir)
     constraints = rank_constraints(load_constraints(project_dir),
                                    lambda texts: [p.ranking for p in evaluation.parse_texts(agent, texts)])
     # Urgent intents are few (about 860 examples): 5-fold cross-validation ranks them all.
     folds = evaluation.validation_rankings(project_dir, datasets, folds=5)
-    clarify = tune_clarify(folds, tuned["threshold"], never_asked, constraints=constraints)
+    clarify = tune_clarify(folds, tuned["threshold"], NEVER_ASKED, constraints=constraints)
     extra["tuning"], extra["clarify_tuning"] = tuned, clarify
     v = clarify["validation"]
     return [
@@ -166,7 +158,7 @@ def tradeoff_rows(project_dir: Any, banking: list[Any], gold: list[str], thresho
     from dataclasses import replace
 
     from nlu import evaluation
-    from nlu.clarify import ClarifyRule
+    from nlu.clarify import NEVER_ASKED, ClarifyRule
     from nlu.clarify_tuning import NO_QUESTIONS, tradeoff
     from nlu.components.clarifier import RULE_OPTIONS
 
@@ -174,7 +166,7 @@ def tradeoff_rows(project_dir: Any, banking: list[Any], gold: list[str], thresho
     chosen = ClarifyRule(**{k: options[k] for k in RULE_OPTIONS if k in options})
     rules = {"no questions": NO_QUESTIONS, "configured": chosen}
     rules |= {name: replace(chosen, **change) for name, change in ALTERNATIVES.items()}
-    table = tradeoff([p.ranking for p in banking], gold, threshold, _never_asked(project_dir), rules)
+    table = tradeoff([p.ranking for p in banking], gold, threshold, NEVER_ASKED, rules)
     extra["tradeoff"] = table
     return [[f"trade-off, {name}: " + " / ".join(OUTCOME_KEYS) + " (%)",
              " / ".join(f"{100 * scores[k]:.2f}" for k in OUTCOME_KEYS)] for name, scores in table.items()]

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nlu.actions.phone import SaysThenHandsOff
+from nlu.clarify_answer import DONT_KNOW
 from nlu.digits import read_back, spoken_digits
 
 MIN_DIGITS = 6
@@ -19,7 +20,7 @@ MAX_DIGITS = 16
 # A caller without the number ("I don't have it", "no") goes on without one: the slot must
 # be set for the form to end, so "not given" is the empty string, never None.
 NO_NUMBER = ""
-WITHOUT_A_NUMBER = ("dont_know", "deny")
+WITHOUT_A_NUMBER = (DONT_KNOW, "deny")
 # What a caller may say when asked which part to correct, and the slot it means.
 CORRECTION_WORDS = {
     "account_number": ("number", "account", "digits", "reference"),

@@ -31,11 +31,10 @@ class ClarifyingQuestion(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         defaults = ClarifyRule()
-        return {**{k: getattr(defaults, k) for k in RULE_OPTIONS}, "never_asked": list(NEVER_ASKED)}
+        return {k: getattr(defaults, k) for k in RULE_OPTIONS}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.rule = ClarifyRule(**{k: config[k] for k in RULE_OPTIONS})
-        self.never_asked = frozenset(config["never_asked"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -49,7 +48,7 @@ class ClarifyingQuestion(IntentClassifier, GraphComponent):
                 for r in message.get(INTENT_RANKING_KEY) or []
                 if r.get(INTENT_NAME_KEY) and r[INTENT_NAME_KEY] != FALLBACK_INTENT
             ]
-            askable = {name for name, _ in ranking if name not in self.never_asked}
+            askable = {name for name, _ in ranking if name not in NEVER_ASKED}
             decision = decide(ranking, askable, self.rule)
             if decision.kind == "answer":
                 continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from nlu.convert import CLINC, CLINC_TO_PHONE
+from nlu.convert import CLINC, CLINC_TO_OURS
 from nlu.engine import Handoff
 from tests.nlu.test_engine import say
 
@@ -16,7 +16,7 @@ ACCOUNT_LOOKUP = "account_lookup"
 async def test_clinc150s_unseen_balance_and_transaction_questions(engine, datasets_dir):
     """CLINC150's test split (training reads only its train split) goes to account_lookup."""
     data = json.loads((datasets_dir / CLINC).read_text())
-    labels = {label for label, ours in CLINC_TO_PHONE.items() if ours == ACCOUNT_LOOKUP}
+    labels = {label for label, ours in CLINC_TO_OURS.items() if ours == ACCOUNT_LOOKUP}
     sentences = [text for text, label in data["test"] if label in labels]
     assert len(sentences) == 90
     hits = 0
