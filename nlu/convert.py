@@ -36,6 +36,9 @@ CLINC_TO_OURS = {
     "balance": "account_lookup",
     "transactions": "account_lookup",
     "spending_history": "account_lookup",
+    # "freeze my account": the card security team's urgent answer (Banking77 labels its few
+    # such sentences compromised_card); before, terminate_account.
+    "freeze_account": "compromised_card",
 }
 # CLINC150 training examples that do not mean what we map their label to (dropped): a
 # mislabelled one, and `maybe` answers that name options ("it could be either", "both would

@@ -22,6 +22,7 @@ from nlu.hesitation import (
     FORMS_READING_THEIR_ANSWER,
     HESITATE,
     IN_A_ROW,
+    as_hesitation_if_fragment,
     go_on_text,
     is_hesitation,
     not_understood,
@@ -235,7 +236,8 @@ class RasaEngine:
         """The bot's turn, and whether the dialogue took the input as a turn."""
         parse_data = None
         if isinstance(user_input, Text):
-            parse_data = await self._best_reading(call_id, message, user_input.alternatives)
+            parse_data = as_hesitation_if_fragment(
+                await self._best_reading(call_id, message, user_input.alternatives))
             if is_hesitation(parse_data) and await self._on_thread(
                     self._active_form(self._agent, call_id)) not in FORMS_READING_THEIR_ANSWER:
                 state.hesitations += 1  # not a turn: see nlu/hesitation.py

@@ -15,6 +15,11 @@ a row is a turn not understood (the low-confidence path: asked to rephrase, then
 Not in the forms that read the answer themselves: there a short answer that sounds like a
 fragment ("the subject" to "which part should I change?", "the second" to an either/or
 question) is the answer, and the form hears it; a real "um" there gets the question again.
+
+A short goodbye without a word of farewell is a fragment too: "later on", "over there" and
+"on the way" were goodbyes (0.92-1.00) and hung up on the caller, the costliest mistake a
+misheard half-sentence can make. A caller who means to go says so ("bye", "thanks", "that's
+all", "see you"), and a longer goodbye ("it was nice talking to you") is taken as said.
 """
 
 from __future__ import annotations
@@ -30,6 +35,14 @@ GO_ON_FALLBACK = "Go on, I'm listening."  # when the designers removed utter_go_
 IN_A_ROW = 3  # the hesitation that is taken as a turn not understood
 FORMS_READING_THEIR_ANSWER = frozenset({"clarify_form", "correction_form"})
 # Sounds that say nothing at all; a hesitation with more words may be a misread answer.
+SHORT = 3  # words: a goodbye this short needs a word of farewell
+GOODBYE = "goodbye"
+FAREWELL = re.compile(
+    r"\b(bye|goodbye|bye-bye|byebye|buh-?bye|cheers|thanks|thank you|ta|good ?night|farewell|"
+    r"sayonara|ciao|adios|see (you|ya)|take care|later(?! on)|that's (all|everything|it)|"
+    r"that is all|all done|i'm done|i am done|hang up|signing off|(got|have|need) to go|"
+    r"gotta go|regards)\b"
+)
 FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "umm", "uhh", "mm", "ah", "oh", "well", "so", "and"})
 
 
@@ -43,6 +56,16 @@ def go_on_text(domain: Any) -> str:
     variants = (getattr(domain, "responses", None) or {}).get(GO_ON) or []
     text = variants[0].get("text") if variants else None
     return str(text) if text else GO_ON_FALLBACK
+
+
+def as_hesitation_if_fragment(parse: dict[str, Any]) -> dict[str, Any]:
+    """The parse, or, for a short goodbye without a word of farewell, the same parse as the
+    hesitation it is (see the module's docstring)."""
+    intent = parse.get("intent") or {}
+    text = str(parse.get("text") or "").casefold().replace("\u2019", "'")
+    if intent.get("name") != GOODBYE or len(text.split()) > SHORT or FAREWELL.search(text):
+        return parse
+    return {**parse, "intent": {**intent, "name": HESITATE}}
 
 
 def not_understood(parse: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from nlu.actions.clarify import response_text
 from nlu.actions.phone import SaysThenHandsOff
-from nlu.clarify_answer import DONT_KNOW
+from nlu.clarify_answer import DONT_KNOW, is_holding
 from nlu.digits import read_back, spoken_digits
 
 MIN_DIGITS = 6
@@ -21,6 +22,11 @@ MAX_DIGITS = 16
 # be set for the form to end, so "not given" is the empty string, never None.
 NO_NUMBER = ""
 WITHOUT_A_NUMBER = (DONT_KNOW, "deny")
+# A caller who cannot say what the complaint is about goes on to describe it; the read-back
+# and the ticket name the subject in the designers' words ("Your complaint is about I don't
+# know" before).
+NO_CATEGORY = "utter_complaint_category_not_given"
+NO_CATEGORY_FALLBACK = "a general matter"
 # What a caller may say when asked which part to correct, and the slot it means.
 CORRECTION_WORDS = {
     "account_number": ("number", "account", "digits", "reference"),
@@ -38,6 +44,9 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_complaint_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        said_now = value == tracker.latest_message.get("text")  # not validated again on a correction
+        if said_now and tracker.get_intent_of_latest_message() == DONT_KNOW:
+            return {"complaint_category": response_text(domain, NO_CATEGORY) or NO_CATEGORY_FALLBACK}
         text = " ".join(str(value or "").split()).strip(" .")
         return {"complaint_category": text[:80] or None}
 
@@ -50,6 +59,8 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_account_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value == NO_NUMBER:  # said before, validated again when a correction restarts the form
+            return {"account_number": NO_NUMBER}
         digits = spoken_digits(str(value or ""))
         if MIN_DIGITS <= len(digits) <= MAX_DIGITS:
             return {"account_number": digits}
@@ -69,7 +80,9 @@ class ValidateCorrectionForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         field = correction_target(str(value or ""))
-        if field is None:
+        if field is None and is_holding(tracker.latest_message):
+            dispatcher.utter_message(response="utter_hold_on")  # the question again after it
+        elif field is None:
             dispatcher.utter_message(response="utter_invalid_correction_field")
         return {"correction_field": field}
 

@@ -26,6 +26,7 @@ SUBSET = [
     "complaint_without_the_number",  # "I don't have it", "I'm not sure" (dont_know)
     "not_sure_at_anything_else",  # "I'm not sure" does not hang up
     "account_balance_then_person",  # a balance: where to look, then a person
+    "fragment_is_not_a_goodbye",  # "later on" is not a goodbye
 ]
 
 

@@ -81,3 +81,24 @@ async def test_no_idea_at_the_urgent_confirmation_is_a_person_first(engine, call
     assert asked.texts == [responses["utter_confirm_lost_or_stolen_card"]]
     [unsure] = await say(engine, call, "I haven't got a clue")
     assert unsure.handoff == Handoff("low_confidence", "urgent")
+
+
+async def test_a_complaint_whose_caller_cannot_name_its_subject(engine, call, responses):
+    *_, unsure, described = await say(engine, call, "I want to make a complaint", "I don't know",
+                                      "my card was charged twice")
+    subject = responses["utter_complaint_category_not_given"]
+    assert unsure.slots["complaint_category"] == subject  # it was "I don't know"
+    assert described.expect == "digits"
+    [read_back] = await say(engine, call, "one two three four five six seven eight")
+    assert f"about {subject}." in read_back.texts[-1]
+    [created] = await say(engine, call, "yes")
+    assert created.ticket["category"] == subject
+
+
+async def test_correcting_a_complaint_without_the_number_keeps_it_without(engine, call):
+    *_, none, no, which, subject = await say(engine, call, *COMPLAINT, "I don't have it", "no",
+                                             "the subject", "the website")
+    assert none.slots["account_number"] == "" and "Which part" in no.texts[-1]
+    # Before: the form's restart validated "" again, "I need at least six digits", the number.
+    assert subject.expect == "yes_no" and len(subject.texts) == 1
+    assert "about the website" in subject.texts[0] and "don't have a number" in subject.texts[0]

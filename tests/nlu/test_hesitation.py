@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from nlu.engine import NO_INPUT, Event, Handoff
-from nlu.hesitation import GO_ON_FALLBACK, HESITATE, go_on_text
+from nlu.hesitation import GO_ON_FALLBACK, HESITATE, as_hesitation_if_fragment, go_on_text
 from tests.nlu.test_engine import say
 
 VAGUE_CARD = "it is about my card"  # asks "Has your card been lost or stolen?"
@@ -76,3 +76,33 @@ async def test_a_line_of_nothing_but_fragments_reaches_a_person(engine, call, re
     assert [t.intent for t in turns] == [HESITATE, HESITATE, "nlu_fallback"] * 2
     assert turns[2].texts == [responses["utter_rephrase"]] and turns[2].handoff is None
     assert turns[5].handoff == Handoff("low_confidence", "normal")
+
+
+# Before: goodbye 1.00, 0.91 and 0.90 after retraining, and the call hung up.
+@pytest.mark.parametrize("fragment", ["later on", "over there", "on the way"])
+async def test_a_short_goodbye_without_a_word_of_farewell_does_not_hang_up(engine, call, fragment):
+    [faq, heard] = await say(engine, call, "what is the exchange rate", fragment)
+    assert faq.intent == "exchange_rate"
+    assert not heard.end_call and heard.intent != "goodbye"
+    [bye] = await say(engine, call, "bye")
+    assert bye.end_call
+
+
+@pytest.mark.parametrize("farewell", ["later", "see you", "that's all", "I'm done",
+                                      "it was nice talking to you"])
+async def test_a_caller_who_says_goodbye_is_let_go(engine, call, farewell):
+    [turn] = await say(engine, call, farewell)
+    assert turn.intent == "goodbye" and turn.end_call
+
+
+@pytest.mark.parametrize(("text", "intent", "read_as"), [
+    ("later on", "goodbye", HESITATE),
+    ("By the way", "goodbye", HESITATE),
+    ("later", "goodbye", "goodbye"),
+    ("that\u2019s all", "goodbye", "goodbye"),  # a typographic apostrophe from a transcript
+    ("it was lovely to speak", "goodbye", "goodbye"),  # longer than a fragment: as said
+    ("over there", "greet", "greet"),  # only a goodbye hangs up
+])
+def test_which_goodbyes_are_fragments(text, intent, read_as):
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.95}}
+    assert as_hesitation_if_fragment(parse)["intent"] == {"name": read_as, "confidence": 0.95}
