@@ -117,7 +117,7 @@ class TicketBook(RecordBook):
             "call_id": ticket.get("call_id"),
             "created_at": now,
             "updated_at": now,
-            "notes": "",
+            "notes": redact(str(ticket.get("notes") or "")),
         }
         return record
 

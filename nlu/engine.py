@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from nlu.complaint_ticket import left_ticket
 from nlu.hesitation import (
     FORMS_READING_THEIR_ANSWER,
     HESITATE,
@@ -85,6 +86,8 @@ UserInput = Text | Digits | Event
 
 class DialogueEngine(Protocol):
     async def handle(self, call_id: str, user_input: UserInput) -> BotTurn: ...
+
+    async def unfinished_complaint(self, call_id: str) -> dict[str, Any] | None: ...
 
     async def end_call(self, call_id: str) -> None: ...
 
@@ -322,6 +325,16 @@ class RasaEngine:
             if tracker.active_loop_name:
                 turn.requested_slot = tracker.get_slot("requested_slot")
         return turn
+
+    async def unfinished_complaint(self, call_id: str) -> dict[str, Any] | None:
+        """The ticket of a complaint the caller described but did not confirm, to file as the
+        call ends (nlu/complaint_ticket.py), or None."""
+
+        async def slots() -> dict[str, Any]:
+            tracker = await self._agent.tracker_store.retrieve(call_id)
+            return tracker.current_slot_values() if tracker is not None else {}
+
+        return left_ticket(await self._on_thread(slots()))
 
     async def end_call(self, call_id: str) -> None:
         """Forget the call's tracker and state."""

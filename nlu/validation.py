@@ -113,7 +113,7 @@ def check_answer(text: str, faq: bool = True) -> list[str]:
     return issues
 
 
-def faq_intents(project_dir: Path) -> list[tuple[str, str, int]]:
+def faq_intent_locations(project_dir: Path) -> list[tuple[str, str, int]]:
     """(intent, file, line) for the FAQ intents: those listed in domain files named faq*."""
     out = []
     for path in sorted((project_dir / "domain").glob("faq*.y*ml")):
@@ -134,7 +134,7 @@ def check_answers(project_dir: Path) -> list[Problem]:
         if "domain" in p.relative_to(project_dir).parts or p.name == "domain.yml"
     ]
     answered = set()
-    faqs = faq_intents(project_dir)
+    faqs = faq_intent_locations(project_dir)
     faq_answers = {f"utter_{intent}" for intent, _, _ in faqs}
     for path in domain_files:
         for name, text, line in _responses(path):

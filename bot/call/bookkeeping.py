@@ -26,8 +26,16 @@ async def call_began(context: CallContext, services: CallServices) -> None:
 
 
 async def call_ended(context: CallContext, services: CallServices, outcome: str, reason: str) -> None:
-    """Release the call's tracker, close its record, and count it out (none of it may fail
-    the teardown: a tracker that cannot be released is logged)."""
+    """File a complaint the caller described but did not confirm, release the call's
+    tracker, close its record, and count it out (none of it may fail the teardown: a
+    tracker that cannot be read or released is logged)."""
+    try:
+        left = await services.engine.unfinished_complaint(context.call_id)
+        if left:
+            await services.save_ticket(context.call_id, context.caller, left)
+            log.info("complaint left unconfirmed: ticket %s filed", left["reference"])
+    except Exception:
+        log.error("could not file the complaint this call left unconfirmed", exc_info=True)
     try:
         await services.engine.end_call(context.call_id)
     except Exception:

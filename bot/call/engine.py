@@ -24,6 +24,9 @@ class UnavailableEngine:
     async def handle(self, call_id: str, user_input: object) -> BotTurn:
         return technical_error_turn()  # the call says the apology (bot/call/prompts.py)
 
+    async def unfinished_complaint(self, call_id: str) -> None:
+        return None
+
     async def end_call(self, call_id: str) -> None:
         return None
 

@@ -271,7 +271,7 @@ async function loadRecords(kind) {
     const select = el("select", {}, ...statuses.map((s) => el("option", { value: s, textContent: s, selected: s === r.status })));
     select.addEventListener("change", () => api("PATCH", `/api/${kind}/${encodeURIComponent(id)}`, { status: select.value }).catch((e) => alert(e.message)));
     const cells = kind === "tickets"
-      ? [id, fmtTime(r.created_at), r.category, r.description, r.account_reference || ""]
+      ? [id, fmtTime(r.created_at), r.category, r.description, r.account_reference || "", r.notes || ""]
       : [id, fmtTime(r.created_at), r.number, r.priority, r.summary];
     return el("tr", {}, ...cells.map((c) => el("td", { textContent: c ?? "" })), el("td", {}, select));
   });

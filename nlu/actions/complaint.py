@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from nlu.actions.clarify import response_text
 from nlu.actions.phone import SaysThenHandsOff
 from nlu.clarify_answer import DONT_KNOW, is_holding
+from nlu.complaint_ticket import complaint_ticket, new_reference
 from nlu.digits import read_back, spoken_digits
 
 MIN_DIGITS = 6
@@ -128,11 +127,6 @@ class ActionApplyCorrection(Action):
         return events
 
 
-def new_reference() -> str:
-    """An eight-digit complaint reference (random; the bot's ticket store keeps it)."""
-    return str(secrets.randbelow(90_000_000) + 10_000_000)
-
-
 class ActionCreateTicket(Action):
     """Hand the ticket to the phone line, read its reference digit by digit, offer a person."""
 
@@ -141,13 +135,7 @@ class ActionCreateTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         reference = new_reference()
-        ticket = {
-            "reference": reference,
-            "category": tracker.get_slot("complaint_category"),
-            "description": tracker.get_slot("complaint_description"),
-            "account_number": tracker.get_slot("account_number") or None,
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
+        ticket = complaint_ticket(tracker.current_slot_values(), reference)
         dispatcher.utter_message(json_message={"ticket": ticket})
         dispatcher.utter_message(
             response="utter_ticket_created", reference_spoken=read_back(reference)

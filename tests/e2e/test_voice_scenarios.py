@@ -27,6 +27,7 @@ SUBSET = [
     "not_sure_at_anything_else",  # "I'm not sure" does not hang up
     "account_balance_then_person",  # a balance: where to look, then a person
     "fragment_is_not_a_goodbye",  # "later on" is not a goodbye
+    "complaint_left_before_the_read_back",  # filed as the call ends, marked not confirmed
 ]
 
 

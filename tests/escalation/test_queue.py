@@ -141,6 +141,10 @@ async def test_a_complaint_from_the_dialogue_keeps_its_account_number(services: 
     assert stored["account_reference"] == "****5678" and stored["reference"] == "40812345"
     without = await services.create_ticket({"category": "card", "account_number": None})
     assert without["account_reference"] is None
+    # A complaint the caller left (nlu/complaint_ticket.py) says so to the agents.
+    left = await services.create_ticket({"description": "card 4111 1111 1111 1111 charged",
+                                         "notes": "Not confirmed by the caller."})
+    assert left["notes"] == "Not confirmed by the caller." and "4111" not in left["description"]
 
 
 async def test_passwords_and_sessions(services: EscalationServices):

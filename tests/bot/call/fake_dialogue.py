@@ -40,6 +40,9 @@ class ScriptedDialogue:
                            confidence=1.0, slots={"account_number": user_input.digits})
         return _reply(user_input)
 
+    async def unfinished_complaint(self, call_id: str) -> None:
+        return None
+
     async def end_call(self, call_id: str) -> None:
         self.ended.append(call_id)
 
