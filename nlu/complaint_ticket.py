@@ -35,9 +35,14 @@ def complaint_ticket(slots: Mapping[str, Any], reference: str, notes: str = "") 
     return {**ticket, "notes": notes} if notes else ticket
 
 
+def left_unconfirmed(slots: Mapping[str, Any]) -> bool:
+    """Whether the slots hold a complaint described but never confirmed (no ticket made)."""
+    return bool(slots.get("complaint_description")) and not slots.get("ticket_reference")
+
+
 def left_ticket(slots: Mapping[str, Any]) -> dict[str, Any] | None:
     """The ticket of a complaint described but never confirmed, or None (no description yet,
     or its ticket already made)."""
-    if slots.get("ticket_reference") or not slots.get("complaint_description"):
+    if not left_unconfirmed(slots):
         return None
     return complaint_ticket(slots, new_reference(), NOT_CONFIRMED)

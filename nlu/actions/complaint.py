@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from nlu.actions.clarify import response_text
 from nlu.actions.phone import SaysThenHandsOff
 from nlu.clarify_answer import DONT_KNOW, is_holding
-from nlu.complaint_ticket import complaint_ticket, new_reference
+from nlu.complaint_ticket import complaint_ticket, left_unconfirmed, new_reference
 from nlu.digits import read_back, spoken_digits
 
 MIN_DIGITS = 6
@@ -141,6 +141,19 @@ class ActionCreateTicket(Action):
             response="utter_ticket_created", reference_spoken=read_back(reference)
         )
         return [SlotSet("ticket_reference", reference)]
+
+
+class ActionComplaintLeft(Action):
+    """A caller leaving mid-complaint hears that what they described will be followed up
+    (it is filed as the call ends); with nothing described yet, nothing is said."""
+
+    def name(self) -> str:
+        return "action_complaint_left"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        if left_unconfirmed(tracker.current_slot_values()):
+            dispatcher.utter_message(response="utter_complaint_left")
+        return []
 
 
 class ActionComplaintHandoff(SaysThenHandsOff, Action):

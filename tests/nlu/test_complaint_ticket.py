@@ -17,12 +17,19 @@ async def test_a_complaint_left_before_the_read_back_is_a_ticket(engine, call):
     assert len(ticket["reference"]) == 8
 
 
-async def test_a_goodbye_during_the_complaint_keeps_what_was_said(engine, call):
+async def test_a_goodbye_during_the_complaint_keeps_what_was_said(engine, call, responses):
     *_, bye = await say(engine, call, *DESCRIBED, "one two three four five six seven eight",
                         "sorry I have to go, goodbye")
     assert bye.end_call and bye.ticket is None
+    assert bye.texts[0] == responses["utter_complaint_left"]  # the caller hears it is kept
     ticket = await engine.unfinished_complaint(call)
     assert ticket["account_number"] == "12345678" and ticket["notes"] == NOT_CONFIRMED
+
+
+async def test_a_goodbye_before_anything_was_described_says_only_goodbye(engine, call, responses):
+    *_, bye = await say(engine, call, "I want to make a complaint", "goodbye")
+    assert bye.end_call and bye.texts == [responses["utter_goodbye"]]
+    assert await engine.unfinished_complaint(call) is None
 
 
 async def test_a_confirmed_or_undescribed_complaint_leaves_nothing(engine, call):
