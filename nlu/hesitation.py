@@ -28,21 +28,21 @@ import re
 from typing import Any
 
 from nlu.clarify import FALLBACK_INTENT
+from nlu.clarify_answer import GOODBYE
 
 HESITATE = "hesitate"
 GO_ON = "utter_go_on"
 GO_ON_FALLBACK = "Go on, I'm listening."  # when the designers removed utter_go_on: never silence
 IN_A_ROW = 3  # the hesitation that is taken as a turn not understood
 FORMS_READING_THEIR_ANSWER = frozenset({"clarify_form", "correction_form"})
-# Sounds that say nothing at all; a hesitation with more words may be a misread answer.
 SHORT = 3  # words: a goodbye this short needs a word of farewell
-GOODBYE = "goodbye"
 FAREWELL = re.compile(
     r"\b(bye|goodbye|bye-bye|byebye|buh-?bye|cheers|thanks|thank you|ta|good ?night|farewell|"
     r"sayonara|ciao|adios|see (you|ya)|take care|later(?! on)|that's (all|everything|it)|"
     r"that is all|all done|i'm done|i am done|hang up|signing off|(got|have|need) to go|"
     r"gotta go|regards)\b"
 )
+# Sounds that say nothing at all; a hesitation with more words may be a misread answer.
 FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "umm", "uhh", "mm", "ah", "oh", "well", "so", "and"})
 
 
