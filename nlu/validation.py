@@ -223,6 +223,9 @@ def validate(project_dir: Path, data_dirs: list[Path], with_rasa: bool = True) -
     from nlu.clarify_checks import check_clarify_texts  # it imports Problem from here
 
     problems += check_clarify_texts(project_dir)
+    from nlu.response_checks import check_named_responses  # it imports Problem from here
+
+    problems += check_named_responses(project_dir)
     if with_rasa:
         problems += rasa_validate(project_dir, data_dirs)
     return problems

@@ -92,3 +92,15 @@ def test_cli_exit_status_and_message_name_the_file(project_copy, tmp_path):
     assert result.returncode == 1
     assert f"nlu/domain/faq.yml:{line_of(faq, 'www.example.com')}: error: utter_card_delivery_estimate has a URL" in result.stdout
     assert "1 error(s)" in result.stderr
+
+
+def test_a_response_the_code_says_renamed_in_the_domain_is_an_error(project_copy):
+    """The complaint form says utter_complaint_category_not_given by name; no rule uses it."""
+    domain = project_copy / "domain" / "complaint.yml"
+    domain.write_text(domain.read_text().replace("utter_complaint_category_not_given:",
+                                                 "utter_complaint_no_category:"))
+    problems = [str(p) for p in validate(project_copy, [], with_rasa=False)]
+    assert problems == [
+        "domain: error: utter_complaint_category_not_given is said by nlu/actions/complaint.py but "
+        "no domain file has it (renamed? the caller would hear nothing there)"
+    ]
