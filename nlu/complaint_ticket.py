@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 NOT_CONFIRMED = "Not confirmed by the caller: the call ended before the read-back was confirmed."
+# Added at the call's end when it was handed to a person: the agent had the complaint's details
+# (the handoff context) and may have dealt with it, so the team checks before calling back.
+PUT_THROUGH = "The caller was put through to a person on this call, with these details: check with them first."
 
 
 def new_reference() -> str:
@@ -46,3 +49,8 @@ def left_ticket(slots: Mapping[str, Any]) -> dict[str, Any] | None:
     if not left_unconfirmed(slots):
         return None
     return complaint_ticket(slots, new_reference(), NOT_CONFIRMED)
+
+
+def put_through(ticket: Mapping[str, Any]) -> dict[str, Any]:
+    """A left complaint's ticket, noting that the caller reached a person on the same call."""
+    return {**ticket, "notes": f"{ticket.get('notes') or ''} {PUT_THROUGH}".strip()}

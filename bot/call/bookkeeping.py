@@ -10,6 +10,7 @@ import logging
 
 from bot.call.services import CallServices
 from bot.channels.base import CallContext
+from nlu.complaint_ticket import put_through
 
 log = logging.getLogger("bot.call.session")  # the call's log lines, wherever written
 
@@ -31,6 +32,8 @@ async def call_ended(context: CallContext, services: CallServices, outcome: str,
     tracker that cannot be read or released is logged)."""
     try:
         left = await services.engine.unfinished_complaint(context.call_id)
+        if left and outcome == "escalated":
+            left = put_through(left)
         if left:
             await services.save_ticket(context.call_id, context.caller, left)
             log.info("complaint left unconfirmed: ticket %s filed", left["reference"])
