@@ -6,6 +6,7 @@ who did not have it."""
 from __future__ import annotations
 
 from nlu.engine import Event, Handoff
+from tests.nlu.test_clarify_dialogue import VAGUE_CARD
 from tests.nlu.test_engine import say
 
 DONT_KNOW = "dont_know"
@@ -77,7 +78,7 @@ async def test_no_after_declining_a_person_ends_the_call(engine, call):
 
 
 async def test_no_idea_at_the_urgent_confirmation_is_a_person_first(engine, call, responses):
-    [asked] = await say(engine, call, "it is about my card")
+    [asked] = await say(engine, call, VAGUE_CARD)
     assert asked.texts == [responses["utter_confirm_lost_or_stolen_card"]]
     [unsure] = await say(engine, call, "I haven't got a clue")
     assert unsure.handoff == Handoff("low_confidence", "urgent")

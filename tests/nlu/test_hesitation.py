@@ -11,9 +11,8 @@ import pytest
 
 from nlu.engine import NO_INPUT, Event, Handoff
 from nlu.hesitation import GO_ON_FALLBACK, HESITATE, as_hesitation_if_fragment, go_on_text
+from tests.nlu.test_clarify_dialogue import VAGUE_CARD  # asks "Has your card been lost or stolen?"
 from tests.nlu.test_engine import say
-
-VAGUE_CARD = "it is about my card"  # asks "Has your card been lost or stolen?"
 
 
 # Before the hesitate intent: affirm 1.0, goodbye 0.99 (the call hung up), goodbye 0.73.

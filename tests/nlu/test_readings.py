@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from nlu.engine import Text
 from nlu.readings import MIN_CONFIDENCE, best_reading, readings_help, understood
+from tests.nlu.test_clarify_dialogue import VAGUE_CARD
 
 
 class Readings:
@@ -84,7 +85,7 @@ async def test_a_turn_asked_back_about_is_answered_from_a_clear_other_reading(en
 
 
 async def test_the_answer_to_a_clarifying_question_tries_another_reading(engine, call) -> None:
-    asked = await engine.handle(call, Text("it is about my card"))
+    asked = await engine.handle(call, Text(VAGUE_CARD))
     assert asked.intent == "clarify"  # "Has your card been lost or stolen?"
     readings = Readings("my card was stolen")
     answered = await engine.handle(call, Text("the carts went missing", readings))

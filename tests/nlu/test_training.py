@@ -29,7 +29,9 @@ def test_conversion_is_deterministic_and_complete(tmp_path, datasets_dir):
              yaml.safe_load((tmp_path / "a" / "clinc150.yml").read_text())["nlu"]}
     assert set(clinc) == {"out_of_scope", "greet", "goodbye", "thanks", "affirm", "deny",
                           "repeat", "bot_challenge", "dont_know", "account_lookup",
-                          "compromised_card"}
+                          "compromised_card", "lost_or_stolen_card", "card_payment_not_recognised",
+                          "declined_card_payment", "card_not_working", "change_pin",
+                          "card_payment_fee_charged", "exchange_rate"}
     dont_know = clinc["dont_know"].lower()
     assert "i'm unsure" in dont_know and "no idea" in dont_know
     assert "either" not in dont_know and "weather" not in dont_know  # options, a mislabel
