@@ -31,7 +31,10 @@ def small_project(target: Path) -> Path:
     for source in ("banking77.yml", "clinc150.yml"):
         doc = yaml.safe_load((NLU / "build" / "data" / source).read_text(encoding="utf-8"))
         for block in doc["nlu"]:
-            if block["intent"] in FAQ_INTENTS or block["intent"] == "out_of_scope":
+            # Banking77's sentences of the FAQ intents, CLINC150's out-of-scope ones (its
+            # mapped bank questions would make card questions card_payment_fee_charged).
+            wanted = FAQ_INTENTS if source == "banking77.yml" else ("out_of_scope",)
+            if block["intent"] in wanted:
                 lines = [ln for ln in block["examples"].splitlines() if ln.strip()]
                 blocks.append({"intent": block["intent"], "examples": "\n".join(lines[:PER_INTENT * (3 if block["intent"] == "out_of_scope" else 1)]) + "\n"})
     generated = target / "build" / "data"
