@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 NOT_CONFIRMED = "Not confirmed by the caller: the call ended before the read-back was confirmed."
-# Added at the call's end when it was handed to a person: the agent had the complaint's details
-# (the handoff context) and may have dealt with it, so the team checks before calling back.
-PUT_THROUGH = "The caller was put through to a person on this call, with these details: check with them first."
+# Added at the call's end when it was handed over (queued or answered): an agent had the
+# complaint's details in the handoff context and may have dealt with it, so the team checks
+# before calling back.
+HANDED_OVER = "The call was handed over to our team with these details: check whether an agent already dealt with it."
 
 
 def new_reference() -> str:
@@ -51,6 +52,6 @@ def left_ticket(slots: Mapping[str, Any]) -> dict[str, Any] | None:
     return complaint_ticket(slots, new_reference(), NOT_CONFIRMED)
 
 
-def put_through(ticket: Mapping[str, Any]) -> dict[str, Any]:
-    """A left complaint's ticket, noting that the caller reached a person on the same call."""
-    return {**ticket, "notes": f"{ticket.get('notes') or ''} {PUT_THROUGH}".strip()}
+def handed_over(ticket: Mapping[str, Any]) -> dict[str, Any]:
+    """A left complaint's ticket, noting that the same call was handed over to the team."""
+    return {**ticket, "notes": f"{ticket.get('notes') or ''} {HANDED_OVER}".strip()}

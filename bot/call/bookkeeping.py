@@ -10,7 +10,7 @@ import logging
 
 from bot.call.services import CallServices
 from bot.channels.base import CallContext
-from nlu.complaint_ticket import put_through
+from nlu.complaint_ticket import handed_over
 
 log = logging.getLogger("bot.call.session")  # the call's log lines, wherever written
 
@@ -33,7 +33,7 @@ async def call_ended(context: CallContext, services: CallServices, outcome: str,
     try:
         left = await services.engine.unfinished_complaint(context.call_id)
         if left and outcome == "escalated":
-            left = put_through(left)
+            left = handed_over(left)
         if left:
             await services.save_ticket(context.call_id, context.caller, left)
             log.info("complaint left unconfirmed: ticket %s filed", left["reference"])

@@ -28,7 +28,7 @@ SUBSET = [
     "account_balance_then_person",  # a balance: where to look, then a person
     "fragment_is_not_a_goodbye",  # "later on" is not a goodbye
     "complaint_left_before_the_read_back",  # filed as the call ends, marked not confirmed
-    "complaint_left_for_a_person",  # ... and marked put through when a person was asked for
+    "complaint_left_for_a_person",  # ... and marked handed over when a person was asked for
 ]
 
 

@@ -3,7 +3,7 @@ is still a ticket when the call ends (before, the description went with the trac
 
 from __future__ import annotations
 
-from nlu.complaint_ticket import NOT_CONFIRMED, PUT_THROUGH, left_ticket, put_through
+from nlu.complaint_ticket import HANDED_OVER, NOT_CONFIRMED, handed_over, left_ticket
 from tests.nlu.test_engine import say
 
 DESCRIBED = ("I want to make a complaint", "the app", "it keeps crashing")
@@ -48,10 +48,10 @@ def test_left_ticket_reads_only_the_complaint_slots():
 
 
 async def test_a_person_asked_for_mid_complaint_leaves_a_ticket_saying_so(engine, call):
-    """The call's teardown adds PUT_THROUGH when the call was handed over (bot/call/bookkeeping.py;
+    """The call's teardown adds HANDED_OVER when the call was handed over (bot/call/bookkeeping.py;
     through a real call: nlu/tests/voice/complaint_left_for_a_person.yml)."""
     *_, person = await say(engine, call, *DESCRIBED, "can I speak to a real person")
     assert person.handoff is not None
-    ticket = put_through(await engine.unfinished_complaint(call))
+    ticket = handed_over(await engine.unfinished_complaint(call))
     assert ticket["description"] == "it keeps crashing"
-    assert ticket["notes"] == f"{NOT_CONFIRMED} {PUT_THROUGH}"
+    assert ticket["notes"] == f"{NOT_CONFIRMED} {HANDED_OVER}"
